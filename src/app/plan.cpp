@@ -1,0 +1,81 @@
+// Validation of option meaning and combinations, before any connection.
+#include "plan.hpp"
+
+#include "core/exit_code.hpp"
+#include "core/room_name.hpp"
+#include "core/utf8.hpp"
+#include "platform/environment.hpp"
+
+namespace mqchat::app {
+namespace {
+
+PlanError usage(std::string cause) {
+    return {to_int(ExitCode::usage), "usage", std::move(cause)};
+}
+
+std::string user_problem(const std::string& user) {
+    if (user.empty()) return "--user must not be empty";
+    if (user.size() > 64) return "--user is longer than 64 bytes";
+    if (!utf8::is_valid(user)) return "--user is not valid UTF-8";
+    for (unsigned char c : user)
+        if (c < 0x20 || c == 0x7F) return "--user contains control characters";
+    return {};
+}
+
+std::optional<PlanError> check_tail_only_options(const cli::Options& o) {
+    if (o.tail) return std::nullopt;
+    if (o.json) return usage("--json only applies to --tail");
+    if (o.format) return usage("--format only applies to --tail");
+    if (o.count) return usage("--count only applies to --tail");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tty, bool no_color) {
+    Plan p;
+    p.room = o.room.value_or("general");
+    if (auto problem = room_name_problem(p.room); !problem.empty()) return usage(problem);
+    p.topic = room_topic(p.room);
+    p.mode = o.send ? Mode::send : o.tail ? Mode::tail : Mode::interactive;
+    if (auto e = check_tail_only_options(o)) return *e;
+    if (o.json && o.format) return usage("--json and --format cannot be combined");
+    if (o.send) {
+        p.send_stdin = *o.send == "-";
+        p.send_text = p.send_stdin ? "" : *o.send;
+        if (!p.send_stdin && p.send_text.empty())
+            return usage("--send needs a non-empty TEXT (or - for stdin)");
+    }
+    if (o.format) {
+        auto parsed = LineFormat::parse(*o.format);
+        if (auto* err = std::get_if<std::string>(&parsed)) return usage(*err);
+        p.format = std::get<LineFormat>(parsed);
+    }
+    p.json = o.json;
+    p.count = o.count;
+    if (o.timeout) {
+        const auto ms = std::chrono::milliseconds(static_cast<long long>(*o.timeout * 1000.0));
+        p.ack_timeout = ms;
+        p.idle_timeout = ms;
+    }
+    p.color = o.color == "always" || (o.color == "auto" && stdout_is_tty && !no_color);
+    if (p.mode == Mode::interactive)
+        return usage(
+            "the interactive view is not available yet: use --send TEXT, --send - or --tail");
+    if (!o.no_auth)
+        return PlanError{
+            to_int(ExitCode::config), "config",
+            "no mqchatd login yet: use --no-auth --broker URL for a plain MQTT broker"};
+    if (o.broker.empty()) return usage("--no-auth needs --broker URL");
+    auto url = parse_broker_url(o.broker);
+    if (!url.url) return usage(url.problem);
+    p.broker = *url.url;
+    p.user = o.user.value_or(platform::login_name());
+    if (auto problem = user_problem(p.user); !problem.empty()) return usage(problem);
+    p.cafile = o.cafile;
+    p.insecure = o.insecure;
+    p.verbosity = o.verbosity;
+    return p;
+}
+
+}  // namespace mqchat::app

@@ -1,0 +1,44 @@
+// Top-level flow of mqchat, and the last line of defence: nothing escapes as
+// an uncaught exception or a multi-line error.
+#include "run.hpp"
+
+#include <unistd.h>
+
+#include <exception>
+#include <iostream>
+
+#include "app/plan.hpp"
+#include "app/reporter.hpp"
+#include "app/send_session.hpp"
+#include "app/tail_session.hpp"
+#include "cli/options.hpp"
+#include "core/exit_code.hpp"
+#include "platform/environment.hpp"
+#include "platform/signals.hpp"
+
+namespace mqchat::app {
+
+int run(int argc, char** argv) {
+    try {
+        platform::SignalWatcher signals;  // first: library threads inherit the blocked mask
+        auto parsed = cli::parse_command_line(argc, argv, std::cout, std::cerr);
+        if (!parsed.options) return parsed.exit_code;
+        auto planned = make_plan(*parsed.options, platform::is_terminal(STDOUT_FILENO),
+                                 platform::no_color_requested());
+        if (auto* err = std::get_if<PlanError>(&planned)) {
+            Reporter(0).error(err->stage, err->cause);
+            return err->exit_code;
+        }
+        const Plan& plan = std::get<Plan>(planned);
+        const Reporter reporter(plan.verbosity);
+        if (plan.mode == Mode::send) return run_send(plan, reporter, signals);
+        return run_tail(plan, reporter, signals);
+    } catch (const std::exception& e) {
+        Reporter(0).error("unexpected error", e.what());
+    } catch (...) {
+        Reporter(0).error("unexpected error", "unknown exception");
+    }
+    return to_int(ExitCode::unexpected);
+}
+
+}  // namespace mqchat::app

@@ -1,0 +1,13 @@
+// mqchat ROOM --send TEXT | --send -: publish at QoS 1 and exit 0 only when the
+// broker has acknowledged every message, in order, over one connection.
+#pragma once
+
+#include "app/plan.hpp"
+#include "app/reporter.hpp"
+#include "platform/signals.hpp"
+
+namespace mqchat::app {
+
+int run_send(const Plan& plan, const Reporter& reporter, platform::SignalWatcher& signals);
+
+}  // namespace mqchat::app

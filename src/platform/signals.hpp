@@ -1,0 +1,25 @@
+// Signals as file descriptor events, so the main loop sees Ctrl-C in poll().
+#pragma once
+
+namespace mqchat::platform {
+
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread created
+// after it (construct it first, before any library starts threads), ignores
+// SIGPIPE (write errors are handled where they happen), and delivers the
+// blocked signals through a signalfd.
+class SignalWatcher {
+  public:
+    SignalWatcher();
+    ~SignalWatcher();
+    SignalWatcher(const SignalWatcher&) = delete;
+    SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+    int fd() const { return fd_; }
+    // The pending signal number, or 0 when none is pending.
+    int take();
+
+  private:
+    int fd_ = -1;
+};
+
+}  // namespace mqchat::platform

@@ -1,0 +1,207 @@
+// MqttTransport on Paho's C++ async client, MQTT 5. Every Paho callback only
+// turns what happened into an MqttEvent for the sink; nothing here blocks.
+#include <mqtt/async_client.h>
+
+#include <atomic>
+#include <utility>
+
+#include "mqtt_transport.hpp"
+
+namespace mqchat::transport {
+namespace {
+
+// Paho's own cap on publishes queued inside the library; the app keeps its
+// window far below it, so this only needs to be comfortably large.
+constexpr int kMaxBufferedMessages = 65535;
+constexpr int kDefaultReceiveMaximum = 65535;
+
+MqttEvent event_of(MqttEvent::Type type) {
+    MqttEvent e;
+    e.type = type;
+    return e;
+}
+
+int receive_maximum_of(const mqtt::properties& props) {
+    if (props.contains(mqtt::property::RECEIVE_MAXIMUM))
+        return mqtt::get<uint16_t>(props, mqtt::property::RECEIVE_MAXIMUM);
+    return kDefaultReceiveMaximum;
+}
+
+std::uint64_t ticket_of(const mqtt::token& tok) {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+}
+
+void* context_of(std::uint64_t ticket) {
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(ticket));
+}
+
+class PahoTransport final : public MqttTransport {
+  public:
+    explicit PahoTransport(EventSink sink) : sink_(std::move(sink)) {}
+
+    ~PahoTransport() override {
+        try {
+            if (client_ && client_->is_connected())
+                client_->disconnect(0)->wait_for(std::chrono::seconds(1));
+        } catch (...) {  // tearing down: nothing left to report to
+        }
+    }
+
+    void connect(const ConnectSettings& s) override {
+        mqtt::create_options create(MQTTVERSION_5, kMaxBufferedMessages);
+        client_ = std::make_unique<mqtt::async_client>(s.url.transport_uri(), s.client_id, create);
+        client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+            MqttEvent e = event_of(MqttEvent::Type::message);
+            e.topic = msg->get_topic();
+            e.payload = msg->get_payload();
+            sink_(std::move(e));
+        });
+        client_->set_connected_handler([this](const std::string&) {
+            // Paho calls this after connect_listener_ has seen the CONNACK
+            // (first connect) and after every automatic reconnect.
+            MqttEvent e = event_of(MqttEvent::Type::connected);
+            e.receive_maximum = receive_maximum_.load();
+            sink_(std::move(e));
+        });
+        client_->set_connection_lost_handler([this](const std::string& cause) {
+            MqttEvent e = event_of(MqttEvent::Type::connection_lost);
+            e.detail = cause.empty() ? "connection lost" : cause;
+            sink_(std::move(e));
+        });
+        client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode reason) {
+            MqttEvent e = event_of(MqttEvent::Type::connection_lost);
+            e.reason_code = static_cast<int>(reason);
+            e.detail = "the broker closed the connection: " + reason_text(e.reason_code);
+            sink_(std::move(e));
+        });
+        options_ = build_options(s);
+        client_->connect(options_, nullptr, connect_listener_);
+    }
+
+    void subscribe(const std::string& topic, int qos) override {
+        try {
+            client_->subscribe(topic, qos, nullptr, subscribe_listener_);
+        } catch (const mqtt::exception& ex) {
+            MqttEvent e = event_of(MqttEvent::Type::subscribe_failed);
+            e.return_code = ex.get_return_code();
+            e.detail = ex.what();
+            sink_(std::move(e));
+        }
+    }
+
+    std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
+                                         int qos) override {
+        const std::uint64_t ticket = ++last_ticket_;
+        try {
+            auto msg = mqtt::make_message(topic, payload, qos, false);
+            client_->publish(msg, context_of(ticket), publish_listener_);
+        } catch (const mqtt::exception&) {
+            return std::nullopt;  // not connected at this instant
+        }
+        return ticket;
+    }
+
+    void disconnect(std::chrono::milliseconds timeout) override {
+        if (!client_) return;
+        try {
+            client_->disable_callbacks();
+            if (client_->is_connected())
+                client_->disconnect(static_cast<int>(timeout.count()))
+                    ->wait_for(timeout + std::chrono::seconds(1));
+        } catch (const mqtt::exception&) {  // already gone: nothing to undo
+        }
+    }
+
+  private:
+    static mqtt::connect_options build_options(const ConnectSettings& s) {
+        auto builder = mqtt::connect_options_builder()
+                           .mqtt_version(MQTTVERSION_5)
+                           .clean_start(true)
+                           .keep_alive_interval(s.keep_alive)
+                           .connect_timeout(s.connect_timeout)
+                           .properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, 0}});
+        if (s.auto_reconnect)
+            builder.automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30));
+        if (!s.username.empty()) builder.user_name(s.username);
+        if (!s.password.empty()) builder.password(s.password);
+        if (s.url.uses_tls()) {
+            mqtt::ssl_options ssl;
+            if (!s.cafile.empty()) ssl.set_trust_store(s.cafile);
+            ssl.set_enable_server_cert_auth(!s.insecure);
+            ssl.set_verify(!s.insecure);
+            builder.ssl(std::move(ssl));
+        }
+        return builder.finalize();
+    }
+
+    // Paho holds references to listeners: they live as long as the transport.
+    // One class serves all three operations; `ok` tells success from failure.
+    class Listener final : public mqtt::iaction_listener {
+      public:
+        using Handler = void (PahoTransport::*)(const mqtt::token&, bool ok);
+        Listener(PahoTransport& t, Handler handler) : t_(t), handler_(handler) {}
+        void on_success(const mqtt::token& tok) override { (t_.*handler_)(tok, true); }
+        void on_failure(const mqtt::token& tok) override { (t_.*handler_)(tok, false); }
+
+      private:
+        PahoTransport& t_;
+        Handler handler_;
+    };
+
+    // The failure event of an operation, with whatever codes Paho has.
+    static MqttEvent failure_of(MqttEvent::Type type, const mqtt::token& tok) {
+        MqttEvent e = event_of(type);
+        e.reason_code = static_cast<int>(tok.get_reason_code());
+        e.return_code = tok.get_return_code();
+        return e;
+    }
+
+    void on_connect_done(const mqtt::token& tok, bool ok) {
+        if (!ok) return sink_(failure_of(MqttEvent::Type::connect_failed, tok));
+        // Only the Receive Maximum: Paho 1.2 calls this twice for MQTT 5, and
+        // the connected handler reports the connection itself.
+        try {
+            receive_maximum_.store(receive_maximum_of(tok.get_connect_response().get_properties()));
+        } catch (const mqtt::exception&) {  // no CONNACK properties: keep the default
+        }
+    }
+
+    void on_subscribe_done(const mqtt::token& tok, bool ok) {
+        MqttEvent e = failure_of(MqttEvent::Type::subscribe_failed, tok);
+        if (ok) {
+            try {
+                const auto response = tok.get_subscribe_response();
+                for (auto code : response.get_reason_codes())
+                    if (static_cast<int>(code) >= 0x80) e.reason_code = static_cast<int>(code);
+            } catch (const mqtt::exception&) {  // no SUBACK details: trust the token
+            }
+            if (e.reason_code < 0x80) e.type = MqttEvent::Type::subscribed;
+        }
+        sink_(std::move(e));
+    }
+
+    // A PUBACK with a reason code >= 0x80 is a refusal even when Paho calls it success.
+    void on_publish_done(const mqtt::token& tok, bool ok) {
+        MqttEvent e = failure_of(MqttEvent::Type::publish_failed, tok);
+        e.ticket = ticket_of(tok);
+        if (ok && e.reason_code < 0x80) e.type = MqttEvent::Type::published;
+        sink_(std::move(e));
+    }
+
+    EventSink sink_;
+    std::unique_ptr<mqtt::async_client> client_;
+    mqtt::connect_options options_;  // built once: copies can drop properties
+    std::atomic<int> receive_maximum_{kDefaultReceiveMaximum};
+    std::uint64_t last_ticket_ = 0;
+    Listener connect_listener_{*this, &PahoTransport::on_connect_done};
+    Listener subscribe_listener_{*this, &PahoTransport::on_subscribe_done};
+    Listener publish_listener_{*this, &PahoTransport::on_publish_done};
+};
+
+}  // namespace
+
+std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink) {
+    return std::make_unique<PahoTransport>(std::move(sink));
+}
+
+}  // namespace mqchat::transport
