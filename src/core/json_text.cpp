@@ -25,11 +25,26 @@ bool needs_u_escape(char32_t cp) {
            unicode::is_invisible(cp);
 }
 
+// Printable ASCII other than '"' and '\\' is copied as is: the common case,
+// taken a run at a time without decoding.
+bool plain_ascii(char c) {
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
+    out.reserve(out.size() + value.size() + 2);
     out += '"';
     for (std::size_t pos = 0; pos < value.size();) {
+        std::size_t run = pos;
+        while (run < value.size() && plain_ascii(value[run]))
+            ++run;
+        if (run > pos) {
+            out.append(value.substr(pos, run - pos));
+            pos = run;
+            continue;
+        }
         const auto d = utf8::decode(value, pos);
         const char32_t cp = d.valid ? d.codepoint : utf8::kReplacement;
         switch (cp) {

@@ -6,6 +6,9 @@
 #include "utf8.hpp"
 
 namespace mqchat {
+namespace {
+constexpr std::size_t kMaxEscapeGrowth = 6;
+}  // namespace
 
 void LineSplitter::take(std::string line, std::vector<std::string>& out,
                         std::vector<std::size_t>* numbers) {
@@ -39,6 +42,8 @@ void LineSplitter::finish(std::vector<std::string>& out, std::vector<std::size_t
 std::vector<std::string> split_for_payload(std::string_view text, std::size_t envelope_bytes) {
     const std::size_t budget =
         kMaxPayloadBytes > envelope_bytes + 16 ? kMaxPayloadBytes - envelope_bytes - 16 : 1024;
+    // Escaping at most sextuples a byte ("\u001B"), so most text needs no look.
+    if (text.size() <= budget / kMaxEscapeGrowth) return {std::string(text)};
     std::vector<std::string> pieces;
     std::string escaped;
     std::size_t start = 0;
