@@ -460,3 +460,17 @@ TEST(DecodePayload, HostileCorpusNeverThrowsAndRoundTrips) {
 
 }  // namespace
 }  // namespace mqchat
+
+namespace mqchat {
+namespace {
+
+TEST(DecodePayload, LeadingByteOrderMarkIsIgnored) {
+    const auto r = decode_payload("\xEF\xBB\xBF{\"user\":\"bom\",\"text\":\"with bom\",\"timestamp\":1}", 5);
+    ASSERT_EQ(r.messages.size(), 1U);
+    EXPECT_EQ(r.messages[0].user, "bom");
+    EXPECT_EQ(r.messages[0].text, "with bom");
+    EXPECT_TRUE(r.notice.empty());
+}
+
+}  // namespace
+}  // namespace mqchat
