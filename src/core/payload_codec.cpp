@@ -232,7 +232,8 @@ DecodeResult decode_payload(std::string_view payload, std::int64_t received_ms) 
         return notice("binary data (" + size_text(payload.size()) + ")");
     if (!utf8::is_valid(payload))
         return notice("not UTF-8 text (" + size_text(payload.size()) + ")");
-    if (payload.substr(0, 3) == "\xEF\xBB\xBF") payload.remove_prefix(3);  // a byte order mark from Windows tools
+    if (payload.substr(0, 3) == "\xEF\xBB\xBF")
+        payload.remove_prefix(3);  // a byte order mark from Windows tools
     const auto first = payload.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) return notice("only white space");
     if (payload[first] != '{' && payload[first] != '[') return plain_text(payload, received_ms);

@@ -78,8 +78,8 @@ TEST(Cli, DefaultConfigComesFromXdgConfigHome) {
     dir.write("cfg/mqchat/config.toml",
               "no-auth = true\nbroker = \"" + broker.url() + "\"\nuser = \"xdg\"\n");
     Subscriber sub(broker, "chat/general/messages");
-    auto r =
-        run({mqchat_bin(), "--send", "hi"}, "", {{"XDG_CONFIG_HOME=" + dir.path() + "/cfg"}, false});
+    auto r = run({mqchat_bin(), "--send", "hi"}, "",
+                 {{"XDG_CONFIG_HOME=" + dir.path() + "/cfg"}, false});
     ASSERT_EQ(r.status, 0) << r.err;
     ASSERT_TRUE(sub.wait_for_count(1));
     EXPECT_NE(sub.payloads().at(0).find("\"user\":\"xdg\""), std::string::npos);

@@ -179,9 +179,8 @@ TEST(Tail, ClosedStdoutEndsQuietly) {
     // `mqchat --tail | head -n 1`: once the reader is gone, the next write
     // fails with EPIPE and mqchat ends with 0, not a signal or an error.
     Process pipeline({"/bin/bash", "-c",
-                      "set -o pipefail; '" + mqchat_bin() +
-                          "' general --no-auth --broker " + broker.url() +
-                          " --tail -v | head -n 1"});
+                      "set -o pipefail; '" + mqchat_bin() + "' general --no-auth --broker " +
+                          broker.url() + " --tail -v | head -n 1"});
     ASSERT_TRUE(pipeline.wait_for_err("subscribed to")) << pipeline.err();
     const bool exited = pipeline.wait_for([&](const std::string&, const std::string&) {
         publish(broker, kTopic, "line");

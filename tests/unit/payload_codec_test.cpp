@@ -465,7 +465,8 @@ namespace mqchat {
 namespace {
 
 TEST(DecodePayload, LeadingByteOrderMarkIsIgnored) {
-    const auto r = decode_payload("\xEF\xBB\xBF{\"user\":\"bom\",\"text\":\"with bom\",\"timestamp\":1}", 5);
+    const auto r =
+        decode_payload("\xEF\xBB\xBF{\"user\":\"bom\",\"text\":\"with bom\",\"timestamp\":1}", 5);
     ASSERT_EQ(r.messages.size(), 1U);
     EXPECT_EQ(r.messages[0].user, "bom");
     EXPECT_EQ(r.messages[0].text, "with bom");
