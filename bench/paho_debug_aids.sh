@@ -22,7 +22,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-MQCHAT=${1:-${MQCHAT:-$here/../build/default/src/mqchat}}
+MQCHAT=${1:-${MQCHAT:-$here/../build/default/bin/mqchat}}
 N=${N:-100000}
 REPS=${REPS:-3}
 ARCHIVE=/usr/lib/x86_64-linux-gnu/libpaho-mqtt3as.a

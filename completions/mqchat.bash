@@ -1,4 +1,5 @@
-# bash completion for mqchat: every option of `mqchat --help` and its values.
+# bash completion for mqchat: every option of `mqchat --help`, the commands
+# login and logout (and login's options), and option values.
 _mqchat() {
     local cur prev
     cur=${COMP_WORDS[COMP_CWORD]}
@@ -29,19 +30,72 @@ _mqchat() {
             mapfile -t COMPREPLY < <(compgen -W 'mqtt:// mqtts:// ws:// wss://' -- "$cur")
             return
             ;;
+        --server)
+            compopt -o nospace 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -W 'http:// https://' -- "$cur")
+            return
+            ;;
         --user)
             mapfile -t COMPREPLY < <(compgen -u -- "$cur")
             return
             ;;
-        --format | -C | --count | -W | --timeout)
+        --format | -C | --count | -W | --timeout | -n | --lines | --email)
+            return
+            ;;
+    esac
+
+    # The first word that is neither an option nor an option's value: the
+    # command (login, logout) or the room.
+    local i word first='' skip=''
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        if [[ $skip ]]; then
+            skip=
+            [[ $word == [=:] ]] && skip=1
+            continue
+        fi
+        case $word in
+            --config | --send | --server | --broker | --user | --cafile | \
+                -C | --count | -W | --timeout | -n | --lines | --format | \
+                --color | --email)
+                skip=1
+                ;;
+            :) # "http://h" arrives as "http" ":" "//h" when ':' is a word break
+                skip=1
+                ;;
+            -*) ;;
+            *)
+                first=$word
+                break
+                ;;
+        esac
+    done
+
+    case $first in
+        login)
+            if [[ $cur == -* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W '-h --help --email --password-stdin
+                    --server --cafile --insecure --config -v --verbose -q --quiet' -- "$cur")
+            fi
+            return
+            ;;
+        logout)
+            if [[ $cur == -* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W '-h --help --server --cafile --insecure
+                    --config -v --verbose -q --quiet' -- "$cur")
+            fi
             return
             ;;
     esac
 
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W '-h --help --version --config --send --tail
-            --no-auth --broker --user --cafile --insecure -C --count
-            -W --timeout --json --format --color -v --verbose -q --quiet' -- "$cur")
+            -n --lines --no-follow --server --no-auth --broker --user --cafile --insecure
+            -C --count -W --timeout --json --format --color -v --verbose -q --quiet' -- "$cur")
+    elif [[ -z $first ]]; then
+        # First position: a command, or a room (the server has no room list;
+        # "general" is the default room).
+        mapfile -t COMPREPLY < <(compgen -W 'login logout general' -- "$cur")
     fi
 }
 complete -F _mqchat mqchat

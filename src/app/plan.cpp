@@ -1,6 +1,7 @@
 // Validation of option meaning and combinations, before any connection.
 #include "plan.hpp"
 
+#include "app/server_api.hpp"
 #include "core/exit_code.hpp"
 #include "core/room_name.hpp"
 #include "core/utf8.hpp"
@@ -27,25 +28,14 @@ std::optional<PlanError> check_tail_only_options(const cli::Options& o) {
     if (o.json) return usage("--json only applies to --tail");
     if (o.format) return usage("--format only applies to --tail");
     if (o.count) return usage("--count only applies to --tail");
+    if (o.lines) return usage("--lines only applies to --tail");
+    if (o.no_follow) return usage("--no-follow only applies to --tail");
     return std::nullopt;
 }
 
-}  // namespace
-
-std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tty, bool no_color) {
-    Plan p;
-    p.room = o.room.value_or("general");
-    if (auto problem = room_name_problem(p.room); !problem.empty()) return usage(problem);
-    p.topic = room_topic(p.room);
-    p.mode = o.send ? Mode::send : o.tail ? Mode::tail : Mode::interactive;
-    if (auto e = check_tail_only_options(o)) return *e;
+std::optional<PlanError> apply_output_options(const cli::Options& o, bool stdout_is_tty,
+                                              bool no_color, Plan& p) {
     if (o.json && o.format) return usage("--json and --format cannot be combined");
-    if (o.send) {
-        p.send_stdin = *o.send == "-";
-        p.send_text = p.send_stdin ? "" : *o.send;
-        if (!p.send_stdin && p.send_text.empty())
-            return usage("--send needs a non-empty TEXT (or - for stdin)");
-    }
     if (o.format) {
         auto parsed = LineFormat::parse(*o.format);
         if (auto* err = std::get_if<std::string>(&parsed)) return usage(*err);
@@ -59,22 +49,68 @@ std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tt
         p.idle_timeout = ms;
     }
     p.color = o.color == "always" || (o.color == "auto" && stdout_is_tty && !no_color);
+    if (o.lines) p.history_lines = static_cast<int>(*o.lines);
+    p.no_follow = o.no_follow;
+    return std::nullopt;
+}
+
+// Where to find mqchatd and the broker, and who is sending.
+std::optional<PlanError> apply_connection_options(const cli::Options& o, Plan& p) {
+    p.no_auth = o.no_auth;
+    if (o.server) {
+        auto server = normalize_server_url(*o.server);
+        if (!server.problem.empty()) return usage(server.problem);
+        p.server = server.url;
+    }
+    if (!o.broker.empty()) {
+        auto url = parse_broker_url(o.broker);
+        if (!url.url) return usage(url.problem);
+        p.broker = *url.url;
+    }
+    if (p.no_auth) {
+        if (!p.broker) return usage("--no-auth needs --broker URL");
+        if (o.no_follow)
+            return usage("--no-follow needs the server's history (not with --no-auth)");
+        p.user = o.user.value_or(platform::login_name());
+        if (auto problem = user_problem(p.user); !problem.empty()) return usage(problem);
+    } else if (o.user) {
+        return usage(
+            "--user only applies with --no-auth: with a login, the server says who you are");
+    }
+    p.cafile = o.cafile;
+    p.insecure = o.insecure;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tty, bool no_color) {
+    Plan p;
+    p.verbosity = o.verbosity;
+    p.email = o.email;
+    p.password_stdin = o.password_stdin;
+    if (o.command != cli::Command::chat) {
+        p.mode = o.command == cli::Command::login ? Mode::login : Mode::logout;
+        if (o.send || o.tail) return usage("login and logout take no --send or --tail");
+        if (auto e = apply_connection_options(o, p)) return *e;
+        return p;
+    }
+    p.room = o.room.value_or("general");
+    if (auto problem = room_name_problem(p.room); !problem.empty()) return usage(problem);
+    p.topic = room_topic(p.room);
+    p.mode = o.send ? Mode::send : o.tail ? Mode::tail : Mode::interactive;
+    if (auto e = check_tail_only_options(o)) return *e;
+    if (o.send) {
+        p.send_stdin = *o.send == "-";
+        p.send_text = p.send_stdin ? "" : *o.send;
+        if (!p.send_stdin && p.send_text.empty())
+            return usage("--send needs a non-empty TEXT (or - for stdin)");
+    }
+    if (auto e = apply_output_options(o, stdout_is_tty, no_color, p)) return *e;
     if (p.mode == Mode::interactive)
         return usage(
             "the interactive view is not available yet: use --send TEXT, --send - or --tail");
-    if (!o.no_auth)
-        return PlanError{
-            to_int(ExitCode::config), "config",
-            "no mqchatd login yet: use --no-auth --broker URL for a plain MQTT broker"};
-    if (o.broker.empty()) return usage("--no-auth needs --broker URL");
-    auto url = parse_broker_url(o.broker);
-    if (!url.url) return usage(url.problem);
-    p.broker = *url.url;
-    p.user = o.user.value_or(platform::login_name());
-    if (auto problem = user_problem(p.user); !problem.empty()) return usage(problem);
-    p.cafile = o.cafile;
-    p.insecure = o.insecure;
-    p.verbosity = o.verbosity;
+    if (auto e = apply_connection_options(o, p)) return *e;
     return p;
 }
 

@@ -1,5 +1,5 @@
 // A validated run: the command line turned into exactly what to do, or the
-// one-line reason it cannot be done (exit code 2).
+// one-line reason it cannot be done (exit code 2 or 3).
 #pragma once
 
 #include <chrono>
@@ -13,7 +13,7 @@
 
 namespace mqchat::app {
 
-enum class Mode { send, tail, interactive };
+enum class Mode { send, tail, interactive, login, logout };
 
 struct Plan {
     Mode mode = Mode::interactive;
@@ -21,8 +21,12 @@ struct Plan {
     std::string topic;
     bool send_stdin = false;  // --send -
     std::string send_text;
-    BrokerUrl broker;
-    std::string user;
+    bool no_auth = false;
+    std::optional<BrokerUrl> broker;    // --broker: overrides the token answer's brokers
+    std::optional<std::string> server;  // --server / MQCHAT_SERVER / config, normalised
+    std::string user;                   // --no-auth sender id
+    int history_lines = 20;             // -n
+    bool no_follow = false;
     std::optional<long> count;
     std::optional<std::chrono::milliseconds> idle_timeout;  // tail -W
     std::chrono::milliseconds ack_timeout{10000};           // send -W
@@ -32,6 +36,8 @@ struct Plan {
     std::string cafile;
     bool insecure = false;
     int verbosity = 0;
+    std::optional<std::string> email;  // login
+    bool password_stdin = false;       // login
 };
 
 struct PlanError {

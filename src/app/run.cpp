@@ -7,6 +7,8 @@
 #include <exception>
 #include <iostream>
 
+#include "app/access.hpp"
+#include "app/login_command.hpp"
 #include "app/plan.hpp"
 #include "app/reporter.hpp"
 #include "app/send_session.hpp"
@@ -31,8 +33,16 @@ int run(int argc, char** argv) {
         }
         const Plan& plan = std::get<Plan>(planned);
         const Reporter reporter(plan.verbosity);
-        if (plan.mode == Mode::send) return run_send(plan, reporter, signals);
-        return run_tail(plan, reporter, signals);
+        if (plan.mode == Mode::login) return run_login(plan, reporter);
+        if (plan.mode == Mode::logout) return run_logout(plan, reporter);
+        auto access = plan.no_auth ? Access::plain(plan) : Access::from_session(plan);
+        if (auto* err = std::get_if<ApiError>(&access)) {
+            reporter.error(err->stage, err->cause);
+            return err->exit_code;
+        }
+        auto& who = std::get<Access>(access);
+        if (plan.mode == Mode::send) return run_send(plan, who, reporter, signals);
+        return run_tail(plan, who, reporter, signals);
     } catch (const std::exception& e) {
         Reporter(0).error("unexpected error", e.what());
     } catch (...) {

@@ -33,9 +33,10 @@ constexpr std::size_t kMaxPending = 4096;
 constexpr std::size_t kReadChunk = 64 * 1024;
 
 // Bytes of a payload around its text: what split_for_payload must leave room for.
-std::size_t envelope_size(const std::string& user) {
+std::size_t envelope_size(const std::string& user, const std::string& name) {
     Message m;
     m.user = user;
+    m.name = name;
     m.id = std::string(26, '0');
     m.timestamp = 9'999'999'999'999;
     return encode_payload(m).size();
@@ -48,11 +49,13 @@ struct Outgoing {
 
 class SendSession {
   public:
-    SendSession(const Plan& plan, const Reporter& reporter, platform::SignalWatcher& signals)
+    SendSession(const Plan& plan, Access& access, const Reporter& reporter,
+                platform::SignalWatcher& signals)
         : plan_(plan),
+          access_(access),
           reporter_(reporter),
           signals_(signals),
-          link_(plan),
+          link_(plan, access, reporter),
           ids_(platform::random_seed()) {}
 
     int run() {
@@ -60,9 +63,9 @@ class SendSession {
             enqueue_text(plan_.send_text, 1);
             input_done_ = true;
         }
-        reporter_.info("send", "connecting to " + link_.url_text());
         start_ms_ = platform::monotonic_ms();
-        link_.connect();
+        if (auto err = link_.open()) return fail(*err);
+        reporter_.info("send", "connecting to " + link_.url_text());
         while (!finished()) {
             if (auto code = step()) return *code;
         }
@@ -85,7 +88,8 @@ class SendSession {
     std::optional<int> step() {
         std::vector<int> fds{signals_.fd(), link_.fd()};
         if (reading_stdin()) fds.push_back(STDIN_FILENO);
-        const auto ready = wait_readable(fds, awaiting_broker() ? poll_timeout() : -1);
+        const auto ready =
+            wait_readable(fds, link_.ms_until_refresh(awaiting_broker() ? poll_timeout() : 60000));
         if (ready[0] && signals_.take() != 0)
             return fail(ExitCode::interrupted, "send", "interrupted");
         if (ready[1])
@@ -93,6 +97,7 @@ class SendSession {
                 if (auto code = handle(e)) return code;
         if (fds.size() > 2 && ready[2])
             if (auto code = read_stdin()) return code;
+        if (auto err = link_.refresh_if_due()) return fail(*err);
         fill_window();
         return check_deadline();
     }
@@ -120,7 +125,7 @@ class SendSession {
                 on_connected(e);
                 break;
             case MqttEvent::Type::connect_failed:
-                return fail(ExitCode::broker_failed, "broker", link_.connect_failure(e));
+                return on_connect_failed(e);
             case MqttEvent::Type::connection_lost:
                 on_connection_lost(e);
                 break;
@@ -135,8 +140,23 @@ class SendSession {
         return std::nullopt;
     }
 
+    // The first connect failing ends the run; a failed automatic reconnect
+    // only matters when the broker refused the token: then a new one, once.
+    std::optional<int> on_connect_failed(const MqttEvent& e) {
+        if (!connected_once_)
+            return fail(ExitCode::broker_failed, "broker", link_.connect_failure(e));
+        if (e.reason_code != 0x86 && e.reason_code != 0x87) return std::nullopt;
+        if (renewed_) return fail(ExitCode::broker_failed, "broker", link_.connect_failure(e));
+        renewed_ = true;
+        if (auto err = link_.renew_after_refusal()) return fail(*err);
+        return std::nullopt;
+    }
+
     void on_connected(const MqttEvent& e) {
-        if (connected_once_) reporter_.warn("send", "reconnected to " + link_.url_text());
+        renewed_ = false;
+        if (connected_once_ && !quiet_reconnect_)
+            reporter_.warn("send", "reconnected to " + link_.url_text());
+        quiet_reconnect_ = false;
         reporter_.info("send",
                        "connected; broker Receive Maximum " + std::to_string(e.receive_maximum));
         connected_ = connected_once_ = true;
@@ -217,7 +237,8 @@ class SendSession {
             text = utf8::make_valid(text);
         }
         Message m;
-        m.user = plan_.user;
+        m.user = access_.user_id();
+        m.name = access_.user_name();
         m.timestamp = platform::now_ms();
         m.id = ids_.next(m.timestamp);
         auto pieces = split_for_payload(text, envelope_bytes_);
@@ -234,9 +255,13 @@ class SendSession {
         }
     }
 
+    int fail(const ApiError& e) {
+        return fail(static_cast<ExitCode>(e.exit_code), e.stage, e.cause);
+    }
+
     int fail(ExitCode code, std::string_view stage, const std::string& cause) {
-        std::string progress;
-        if (total_ > 0 && (acked_ > 0 || code != ExitCode::broker_failed || connected_once_))
+        std::string progress;  // only once sending began: before that nothing went anywhere
+        if (total_ > 0 && connected_once_)
             progress = " (" + std::to_string(acked_) + " of " + std::to_string(total_) +
                        (input_done_ ? "" : "+") + " message(s) acknowledged)";
         reporter_.error(stage, cause + progress);
@@ -244,6 +269,7 @@ class SendSession {
     }
 
     const Plan& plan_;
+    Access& access_;
     const Reporter& reporter_;
     platform::SignalWatcher& signals_;
     BrokerLink link_;
@@ -258,14 +284,17 @@ class SendSession {
     bool connected_once_ = false;
     bool input_done_ = false;
     std::int64_t start_ms_ = 0;
-    std::size_t envelope_bytes_ = envelope_size(plan_.user);
+    std::size_t envelope_bytes_ = envelope_size(access_.user_id(), access_.user_name());
+    bool renewed_ = false;          // a new token after a refusal, not yet connected with
+    bool quiet_reconnect_ = false;  // the coming reconnect is a planned one
     std::int64_t progress_ms_ = 0;
 };
 
 }  // namespace
 
-int run_send(const Plan& plan, const Reporter& reporter, platform::SignalWatcher& signals) {
-    return SendSession(plan, reporter, signals).run();
+int run_send(const Plan& plan, Access& access, const Reporter& reporter,
+             platform::SignalWatcher& signals) {
+    return SendSession(plan, access, reporter, signals).run();
 }
 
 }  // namespace mqchat::app

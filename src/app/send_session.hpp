@@ -2,12 +2,14 @@
 // broker has acknowledged every message, in order, over one connection.
 #pragma once
 
+#include "app/access.hpp"
 #include "app/plan.hpp"
 #include "app/reporter.hpp"
 #include "platform/signals.hpp"
 
 namespace mqchat::app {
 
-int run_send(const Plan& plan, const Reporter& reporter, platform::SignalWatcher& signals);
+int run_send(const Plan& plan, Access& access, const Reporter& reporter,
+             platform::SignalWatcher& signals);
 
 }  // namespace mqchat::app

@@ -12,9 +12,11 @@ namespace {
 
 constexpr const char* kDescription =
     "mqchat - terminal chat over MQTT.\n"
+    "  mqchat login              log in to mqchatd (once)\n"
     "  mqchat ROOM --send TEXT   publish one message and wait for the broker's ack\n"
     "  mqchat ROOM --send -      publish one message per line of stdin\n"
-    "  mqchat ROOM --tail        print the room's messages, one line each\n";
+    "  mqchat ROOM --tail        print recent history, then new messages, one line each\n"
+    "  mqchat logout             revoke and forget the session\n";
 
 // Help lines as man pages write them: "--count N", without CLI11's validator
 // names and "Excludes:" notes, which read as noise.
@@ -41,7 +43,17 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
         app.add_flag("--tail", o.tail, "Print messages as they arrive, one line each")->group(mode);
     send->excludes(tail);
 
+    app.add_option("-n,--lines", o.lines, "Tail: history messages shown first (default 20; 0 none)")
+        ->type_name("N")
+        ->check(CLI::Range(0L, 100000L))
+        ->group(mode);
+    app.add_flag("--no-follow", o.no_follow, "Tail: print the history and exit")->group(mode);
+
     const std::string conn = "Connection";
+    app.add_option("--server", o.server, "mqchatd base URL (default: the one stored by login)")
+        ->type_name("URL")
+        ->envname("MQCHAT_SERVER")
+        ->group(conn);
     app.add_flag("--no-auth", o.no_auth,
                  "Use a plain MQTT broker without mqchatd: no login, no token")
         ->group(conn);
@@ -81,6 +93,18 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
         ->type_name("WHEN")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->group(output);
+
+    auto* login =
+        app.add_subcommand("login", "Log in to mqchatd and store the session")->fallthrough();
+    login->add_option("--email", o.email, "Account e-mail (asked for when not given)")
+        ->type_name("EMAIL");
+    login->add_flag("--password-stdin", o.password_stdin,
+                    "Read the password from the first line of stdin");
+    login->callback([&o] { o.command = Command::login; });
+    app.add_subcommand("logout", "Revoke and delete the stored session")
+        ->fallthrough()
+        ->callback([&o] { o.command = Command::logout; });
+    app.require_subcommand(0, 1);
 
     const std::string diag = "Diagnostics";
     auto* v = app.add_flag("-v,--verbose", verbose_count, "More diagnostics on stderr (repeatable)")

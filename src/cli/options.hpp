@@ -8,15 +8,23 @@
 
 namespace mqchat::cli {
 
+enum class Command { chat, login, logout };
+
 struct Options {
+    Command command = Command::chat;
     std::optional<std::string> room;  // from the command line or config
     std::optional<std::string> send;  // "-": one message per stdin line
     bool tail = false;
     bool no_auth = false;
     std::string broker;
     std::optional<std::string> user;
-    std::optional<long> count;      // -C
-    std::optional<double> timeout;  // -W, seconds
+    std::optional<std::string> server;  // --server, MQCHAT_SERVER, config
+    std::optional<long> lines;          // -n
+    bool no_follow = false;
+    std::optional<std::string> email;  // login
+    bool password_stdin = false;       // login
+    std::optional<long> count;         // -C
+    std::optional<double> timeout;     // -W, seconds
     bool json = false;
     std::optional<std::string> format;
     std::string color = "auto";

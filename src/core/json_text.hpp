@@ -13,4 +13,9 @@ namespace mqchat {
 // Invalid UTF-8 is replaced by U+FFFD.
 void append_json_string(std::string& out, std::string_view value);
 
+// False when `json_text` nests [ and { deeper than `limit` (outside strings).
+// nlohmann's parser, copies and dump() recurse, so every untrusted JSON text
+// is checked with this before it is parsed.
+bool json_nesting_within(std::string_view json_text, int limit);
+
 }  // namespace mqchat

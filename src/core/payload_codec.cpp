@@ -26,29 +26,6 @@ ObjectResult fail(std::string problem) {
     return {std::nullopt, std::move(problem)};
 }
 
-// Depth of [ and { outside strings, checked before parsing: nlohmann's parser,
-// copies and dump() recurse, so deep input must never reach them.
-bool nesting_within(std::string_view s, int limit) {
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > limit) return false;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return true;
-}
-
 // Reads an optional string member; false when present with another type.
 bool optional_string(const json& obj, const char* key, std::string& out) {
     const auto it = obj.find(key);
@@ -237,7 +214,7 @@ DecodeResult decode_payload(std::string_view payload, std::int64_t received_ms) 
     const auto first = payload.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) return notice("only white space");
     if (payload[first] != '{' && payload[first] != '[') return plain_text(payload, received_ms);
-    if (!nesting_within(payload, kMaxJsonDepth))
+    if (!json_nesting_within(payload, kMaxJsonDepth))
         return notice("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     const json value = json::parse(payload, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) return plain_text(payload, received_ms);  // "[wip] fixing the build"
@@ -245,6 +222,15 @@ DecodeResult decode_payload(std::string_view payload, std::int64_t received_ms) 
     auto r = read_object(value, received_ms);
     if (!r.message) return notice(r.problem);
     return {{std::move(*r.message)}, {}};
+}
+
+DecodeResult decode_message_array(std::string_view json_text, std::int64_t received_ms) {
+    if (!utf8::is_valid(json_text)) return notice("history is not UTF-8 text");
+    if (!json_nesting_within(json_text, kMaxJsonDepth)) return notice("history nested too deeply");
+    const json value = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded() || !value.is_array()) return notice("history is not a JSON array");
+    if (value.empty()) return {};
+    return read_array(value, received_ms);
 }
 
 }  // namespace mqchat

@@ -26,4 +26,9 @@ DecodeResult decode_payload(std::string_view payload, std::int64_t received_ms);
 
 inline constexpr int kMaxJsonDepth = 32;
 
+// A JSON array of message objects, as the history API answers: each entry is
+// read like a payload object (any dialect); bad entries give one notice.
+// Not limited to 64 KiB, as a page of history is many messages.
+DecodeResult decode_message_array(std::string_view json_text, std::int64_t received_ms);
+
 }  // namespace mqchat

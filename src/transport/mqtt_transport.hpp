@@ -23,6 +23,11 @@ struct ConnectSettings {
     bool auto_reconnect = true;
     std::string cafile;     // TLS trust; empty: the system store
     bool insecure = false;  // TLS without certificate or host name checks
+    // Session persistence (mqchatd's archiver keeps its session and queued
+    // messages across reconnects); the client's defaults: a fresh session.
+    bool clean_start = true;
+    std::chrono::seconds session_expiry{0};
+    std::chrono::seconds max_retry_interval{30};  // automatic reconnect backoff cap
 };
 
 struct MqttEvent {
@@ -44,6 +49,7 @@ struct MqttEvent {
     int return_code = 0;      // library error code, when the library failed
     int receive_maximum = 0;  // from CONNACK (connected events)
     std::string detail;       // library or broker text: sanitize before display
+    bool planned = false;     // connection_lost: our own doing (a token refresh)
 };
 
 // Called on the library's threads: it must only enqueue.

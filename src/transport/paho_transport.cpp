@@ -91,7 +91,7 @@ class PahoTransport final : public MqttTransport {
 
     std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
                                          int qos) override {
-        const std::uint64_t ticket = ++last_ticket_;
+        const std::uint64_t ticket = ++last_ticket;
         try {
             auto msg = mqtt::make_message(topic, payload, qos, false);
             client_->publish(msg, context_of(ticket), publish_listener_);
@@ -116,12 +116,13 @@ class PahoTransport final : public MqttTransport {
     static mqtt::connect_options build_options(const ConnectSettings& s) {
         auto builder = mqtt::connect_options_builder()
                            .mqtt_version(MQTTVERSION_5)
-                           .clean_start(true)
+                           .clean_start(s.clean_start)
                            .keep_alive_interval(s.keep_alive)
                            .connect_timeout(s.connect_timeout)
-                           .properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, 0}});
+                           .properties({{mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                         static_cast<int>(s.session_expiry.count())}});
         if (s.auto_reconnect)
-            builder.automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30));
+            builder.automatic_reconnect(std::chrono::seconds(1), s.max_retry_interval);
         if (!s.username.empty()) builder.user_name(s.username);
         if (!s.password.empty()) builder.password(s.password);
         if (s.url.uses_tls()) {
@@ -192,7 +193,8 @@ class PahoTransport final : public MqttTransport {
     std::unique_ptr<mqtt::async_client> client_;
     mqtt::connect_options options_;  // built once: copies can drop properties
     std::atomic<int> receive_maximum_{kDefaultReceiveMaximum};
-    std::uint64_t last_ticket_ = 0;
+    // Process-wide, so tickets of a replaced client never match a new one's.
+    static inline std::atomic<std::uint64_t> last_ticket{0};
     Listener connect_listener_{*this, &PahoTransport::on_connect_done};
     Listener subscribe_listener_{*this, &PahoTransport::on_subscribe_done};
     Listener publish_listener_{*this, &PahoTransport::on_publish_done};

@@ -42,12 +42,16 @@ TEST(Cli, BadInvocationsExitWithOneLine) {
         {{"general", "--no-auth", "--broker", "mqtt://h", "--tail", "--user", ""}, 2, "--user"},
         {{"general", "--config", dir.path() + "/missing.toml", "--tail"}, 3, "config"},
         {{"general", "--config", bad_config, "--tail"}, 3, "colour"},
-        {{"general", "--tail"}, 3, "--no-auth"},
+        {{"general", "--tail"}, 4, "not logged in: run mqchat login"},
+        {{"general", "--tail", "--user", "x"}, 2, "--user only applies with --no-auth"},
+        {{"general", "--tail", "--server", "ftp://x"}, 2, "http://"},
+        {{"general", "--send", "x", "-n", "3"}, 2, "--lines only applies to --tail"},
+        {{"login", "--password-stdin"}, 2, "--password-stdin needs --email"},
     };
     for (const auto& c : cases) {
         std::vector<std::string> argv{mqchat_bin()};
         argv.insert(argv.end(), c.args.begin(), c.args.end());
-        auto r = run(argv);
+        auto r = run(argv, "", {{"XDG_STATE_HOME=" + dir.path() + "/state"}, false});
         std::string shown;
         for (const auto& a : c.args)
             shown += a + " ";

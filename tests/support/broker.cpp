@@ -43,7 +43,7 @@ Mosquitto::~Mosquitto() {
 void Mosquitto::start() {
     std::string conf;
     conf += "per_listener_settings false\n";
-    conf += "allow_anonymous true\n";
+    conf += options_.allow_anonymous ? "allow_anonymous true\n" : "allow_anonymous false\n";
     conf += "persistence false\n";
     conf += "max_queued_messages 0\n";  // drop nothing: tests count every message
     conf += "log_dest stderr\n";

@@ -10,8 +10,9 @@
 namespace testsupport {
 
 struct BrokerOptions {
-    bool websockets = false;   // also listen with the websockets protocol
-    std::string extra_config;  // appended to the generated mosquitto.conf
+    bool websockets = false;      // also listen with the websockets protocol
+    std::string extra_config;     // appended to the generated mosquitto.conf
+    bool allow_anonymous = true;  // false: "allow_anonymous false" (an auth plugin decides)
 };
 
 class Mosquitto {

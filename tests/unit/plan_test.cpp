@@ -65,8 +65,8 @@ TEST(MakePlan, SendText) {
     EXPECT_EQ(p.topic, "chat/general/messages");
     EXPECT_FALSE(p.send_stdin);
     EXPECT_EQ(p.send_text, "hi there");
-    EXPECT_EQ(p.broker.host, "127.0.0.1");
-    EXPECT_EQ(p.broker.port, 1883);
+    EXPECT_EQ(p.broker->host, "127.0.0.1");
+    EXPECT_EQ(p.broker->port, 1883);
     EXPECT_EQ(p.user, "alice");
     EXPECT_EQ(p.ack_timeout, std::chrono::milliseconds(10000));
     EXPECT_FALSE(p.idle_timeout.has_value());
@@ -103,7 +103,7 @@ TEST(MakePlan, Tail) {
     EXPECT_EQ(p.topic, "chat/ops-1/messages");
     EXPECT_EQ(p.count, 3);
     EXPECT_EQ(p.idle_timeout, std::chrono::milliseconds(250));
-    EXPECT_EQ(p.broker.to_string(), "ws://[::1]:8083/mqtt");
+    EXPECT_EQ(p.broker->to_string(), "ws://[::1]:8083/mqtt");
     EXPECT_EQ(p.cafile, "/etc/ca.pem");
     EXPECT_TRUE(p.insecure);
     EXPECT_EQ(p.verbosity, 2);
@@ -268,14 +268,48 @@ TEST(MakePlan, BadUser) {
     expect_usage(o, "--user must not be empty");
 }
 
-TEST(MakePlan, WithoutNoAuthIsAConfigError) {
+// With a login: no --user (the server says who you are), broker from the token answer.
+cli::Options login_send_options() {
     cli::Options o = send_options();
     o.no_auth = false;
+    o.broker.clear();
+    o.user.reset();
+    return o;
+}
+
+TEST(MakePlan, WithoutNoAuthUsesTheServerAndItsBroker) {
+    cli::Options o = login_send_options();
+    const Plan p = plan_ok(o);
+    EXPECT_FALSE(p.no_auth);
+    EXPECT_FALSE(p.broker.has_value());  // the token answer names the broker
+}
+
+TEST(MakePlan, UserOnlyWithNoAuth) {
+    cli::Options o = send_options();
+    o.no_auth = false;
+    o.user = "mallory";
     const PlanError e = plan_error(o);
-    EXPECT_EQ(e.exit_code, 3);
-    EXPECT_EQ(e.exit_code, to_int(ExitCode::config));
-    EXPECT_EQ(e.stage, "config");
-    EXPECT_NE(e.cause.find("--no-auth"), std::string::npos) << e.cause;
+    EXPECT_EQ(e.exit_code, 2);
+    EXPECT_NE(e.cause.find("--user only applies with --no-auth"), std::string::npos) << e.cause;
+}
+
+TEST(MakePlan, ServerUrlIsNormalisedOrRefused) {
+    cli::Options o = login_send_options();
+    o.server = "http://127.0.0.1:8080/";
+    EXPECT_EQ(plan_ok(o).server.value_or(""), "http://127.0.0.1:8080");
+    o.server = "ftp://x";
+    EXPECT_EQ(plan_error(o).exit_code, 2);
+    o.server = "https://user:pw@host";
+    EXPECT_EQ(plan_error(o).exit_code, 2);
+}
+
+TEST(MakePlan, HistoryOptionsOnlyWithTail) {
+    cli::Options o = send_options();
+    o.lines = 5;
+    EXPECT_EQ(plan_error(o).exit_code, 2);
+    o.lines.reset();
+    o.no_follow = true;
+    EXPECT_EQ(plan_error(o).exit_code, 2);
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+// The mosquitto.conf that `mqchatd serve` writes for its embedded broker.
+#pragma once
+
+#include <string>
+
+#include "host_port.hpp"
+
+namespace mqchat::server {
+
+struct BrokerConfig {
+    HostPort mqtt{"127.0.0.1", 1883};
+    HostPort ws{"127.0.0.1", 8083};
+    std::string plugin_path;       // libmqchat_auth.so
+    std::string token_key_file;    // <data>/token.key
+    std::string service_key_file;  // <data>/service.key
+    std::string persistence_dir;   // <data>/mosquitto
+    std::string log_file;          // <data>/mosquitto.log
+    std::string run_as_user;       // mosquitto's "user": only acted on when started as root
+};
+
+// Empty when every path can be written into mosquitto.conf (which has no
+// quoting: white space or line breaks would split or inject options).
+std::string broker_config_problem(const BrokerConfig& config);
+
+std::string mosquitto_conf(const BrokerConfig& config);
+
+// libmqchat_auth.so next to the running executable (/proc/self/exe).
+std::string default_plugin_path();
+
+// The mosquitto binary: PATH, then /usr/sbin and /usr/local/sbin. Empty when none.
+std::string find_mosquitto();
+
+}  // namespace mqchat::server

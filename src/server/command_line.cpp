@@ -1,0 +1,288 @@
+// CLI11 definitions of mqchatd's commands and the user subcommands' bodies.
+#include "command_line.hpp"
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "accounts.hpp"
+#include "core/sanitize.hpp"
+#include "daemon.hpp"
+#include "mqchat_version.hpp"
+#include "passwords.hpp"
+#include "platform/environment.hpp"
+#include "store.hpp"
+#include "token/jwt.hpp"
+
+namespace mqchat::server {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+// Short lifetimes are for tests of token refresh; the default is 900 s.
+constexpr std::int64_t kMinTokenTtl = 5;
+constexpr std::int64_t kMaxTokenTtl = token::kMaxTokenLifetime;  // what the plugin accepts
+
+struct Storage {
+    std::string data_dir;
+    std::string db;  // "sqlite:PATH"; empty: <data>/mqchatd.db
+};
+
+struct UserArgs {
+    std::string email;
+    std::string name;
+    bool password_stdin = false;
+};
+
+struct ServeArgs {
+    std::string http = "127.0.0.1:8080";
+    std::string mqtt = "127.0.0.1:1883";
+    std::string ws = "127.0.0.1:8083";
+    std::string broker_url;
+    std::int64_t token_ttl = kDefaultTokenTtlSeconds;
+    std::string plugin;
+};
+
+std::string default_data_dir() {
+    const std::string home = platform::env_or("HOME", ".");
+    return platform::env_or("XDG_DATA_HOME", home + "/.local/share") + "/mqchatd";
+}
+
+int usage_error(const std::string& message) {
+    std::cerr << "mqchatd: usage: " << message << " (see mqchatd --help)\n";
+    return kExitUsage;
+}
+
+int failure(const std::string& message) {
+    std::cerr << "mqchatd: " << sanitize(message) << "\n";
+    return kExitFailure;
+}
+
+struct DbPath {
+    std::string path;
+    std::string problem;
+};
+
+// --db sqlite:PATH, or the default file in the data dir.
+DbPath database_path(const Storage& s) {
+    if (s.db.empty()) return {s.data_dir + "/mqchatd.db", {}};
+    if (s.db.starts_with("sqlite:") && s.db.size() > 7) return {s.db.substr(7), {}};
+    if (s.db.starts_with("postgresql://") || s.db.starts_with("postgres://"))
+        return {{}, "--db: PostgreSQL is not supported by this build; use sqlite:PATH"};
+    return {{}, "--db: expected sqlite:PATH"};
+}
+
+void add_storage_options(CLI::App* cmd, Storage& s) {
+    cmd->add_option("--data", s.data_dir, "Data dir (default $XDG_DATA_HOME/mqchatd)")
+        ->type_name("DIR");
+    cmd->add_option("--db", s.db, "Database (default sqlite:<data>/mqchatd.db)")->type_name("URL");
+}
+
+// --- passwords ---------------------------------------------------------------
+
+std::string strip_line_end(std::string line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.pop_back();
+    return line;
+}
+
+std::optional<std::string> read_stdin_line() {
+    std::string line;
+    if (!std::getline(std::cin, line) && line.empty()) return std::nullopt;
+    return strip_line_end(std::move(line));
+}
+
+// Reads a line from the terminal with echo off, restoring the terminal after.
+std::optional<std::string> prompt_hidden(const char* prompt) {
+    std::cerr << prompt << std::flush;
+    termios old_mode{};
+    ::tcgetattr(STDIN_FILENO, &old_mode);
+    termios quiet = old_mode;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    auto line = read_stdin_line();
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_mode);
+    std::cerr << "\n";
+    return line;
+}
+
+struct PasswordInput {
+    std::optional<std::string> password;
+    std::string problem;
+};
+
+PasswordInput read_new_password(bool from_stdin) {
+    if (from_stdin) {
+        auto line = read_stdin_line();
+        if (!line) return {std::nullopt, "no password on stdin"};
+        return {line, {}};
+    }
+    if (!platform::is_terminal(STDIN_FILENO))
+        return {std::nullopt, "stdin is not a terminal: use --password-stdin"};
+    auto first = prompt_hidden("Password: ");
+    auto second = prompt_hidden("Repeat password: ");
+    if (!first || !second) return {std::nullopt, "no password entered"};
+    if (*first != *second) return {std::nullopt, "the passwords differ"};
+    return {first, {}};
+}
+
+// --- user subcommands -----------------------------------------------------------
+
+std::unique_ptr<Store> open_store(const Storage& s) {
+    const auto db = database_path(s);
+    if (!db.problem.empty()) throw std::invalid_argument(db.problem);
+    if (s.db.empty()) ensure_data_dir(s.data_dir);
+    return Store::open(db.path);
+}
+
+int user_add(const Storage& s, const UserArgs& a) {
+    const std::string email = normalize_email(a.email);
+    if (auto p = email_problem(email); !p.empty()) return usage_error(p);
+    if (!a.name.empty())
+        if (auto p = display_name_problem(a.name); !p.empty()) return usage_error(p);
+    const auto input = read_new_password(a.password_stdin);
+    if (!input.password) return usage_error(input.problem);
+    if (auto p = password_problem(*input.password); !p.empty()) return usage_error(p);
+    auto store = open_store(s);
+    const auto result = add_account(*store, {email, a.name, *input.password}, platform::now_ms());
+    if (!result.ok)
+        return result.duplicate ? failure("user add: " + result.error) : usage_error(result.error);
+    std::cout << "added " << result.user.id << " <" << result.user.email << "> "
+              << sanitize(result.user.name) << "\n";
+    return 0;
+}
+
+int user_list(const Storage& s) {
+    auto store = open_store(s);
+    for (const auto& u : store->users())
+        std::cout << u.id << "\t" << sanitize(u.email) << "\t" << sanitize(u.name) << "\n";
+    return 0;
+}
+
+int user_del(const Storage& s, const UserArgs& a) {
+    auto store = open_store(s);
+    const std::string email = normalize_email(a.email);
+    if (!store->delete_user(email)) return failure("user del: no user with the email " + email);
+    std::cout << "deleted <" << email << ">\n";
+    return 0;
+}
+
+// --- serve -----------------------------------------------------------------------
+
+std::optional<HostPort> host_port_option(const char* name, const std::string& text, int& status) {
+    auto parsed = parse_host_port(text);
+    if (!parsed.value) status = usage_error(std::string(name) + ": " + parsed.problem);
+    return parsed.value;
+}
+
+int serve_command(const Storage& s, const ServeArgs& a) {
+    ServeOptions o;
+    o.data_dir = s.data_dir;
+    const auto db = database_path(s);
+    if (!db.problem.empty()) return usage_error(db.problem);
+    o.db_path = db.path;
+    int status = 0;
+    const auto http = host_port_option("--http", a.http, status);
+    const auto mqtt = host_port_option("--mqtt", a.mqtt, status);
+    const auto ws = host_port_option("--ws", a.ws, status);
+    if (status != 0) return status;
+    o.http = *http;
+    o.mqtt = *mqtt;
+    o.ws = *ws;
+    if (!a.broker_url.empty()) o.broker_url = a.broker_url;
+    if (a.token_ttl < kMinTokenTtl || a.token_ttl > kMaxTokenTtl)
+        return usage_error("--token-ttl must be " + std::to_string(kMinTokenTtl) + " to " +
+                           std::to_string(kMaxTokenTtl) + " seconds");
+    o.token_ttl_s = a.token_ttl;
+    o.plugin_path = a.plugin;
+    return serve(o);
+}
+
+enum class Command { none, serve, user_add, user_list, user_del };
+
+}  // namespace
+
+int run_mqchatd(int argc, char** argv) {
+    ::umask(077);  // keys, database, broker config and logs are nobody else's business
+    CLI::App app("mqchatd: accounts, login, MQTT tokens, history and archive for mqchat",
+                 "mqchatd");
+    app.set_version_flag("--version", "mqchatd " MQCHAT_VERSION);
+    app.require_subcommand(1);
+    Storage storage{default_data_dir(), {}};
+    ServeArgs serve_args;
+    UserArgs user_args;
+    Command command = Command::none;
+
+    auto* serve_cmd =
+        app.add_subcommand("serve", "Run the HTTP API, the embedded broker and the archiver");
+    add_storage_options(serve_cmd, storage);
+    serve_cmd->add_option("--http", serve_args.http, "HTTP listener (default 127.0.0.1:8080)")
+        ->type_name("HOST:PORT");
+    serve_cmd->add_option("--mqtt", serve_args.mqtt, "MQTT listener (default 127.0.0.1:1883)")
+        ->type_name("HOST:PORT");
+    serve_cmd->add_option("--ws", serve_args.ws, "WebSocket listener (default 127.0.0.1:8083)")
+        ->type_name("HOST:PORT");
+    serve_cmd
+        ->add_option("--broker-url", serve_args.broker_url, "Use this external broker; start none")
+        ->type_name("URL");
+    serve_cmd->add_option("--token-ttl", serve_args.token_ttl, "MQTT token lifetime (default 900)")
+        ->type_name("SEC");
+    serve_cmd
+        ->add_option("--plugin", serve_args.plugin,
+                     "Broker plugin (default: libmqchat_auth.so beside mqchatd)")
+        ->type_name("PATH");
+    serve_cmd->callback([&] { command = Command::serve; });
+
+    auto* user = app.add_subcommand("user", "Manage accounts")->require_subcommand(1);
+    auto* add =
+        user->add_subcommand("add", "Add an account (password prompted, or --password-stdin)");
+    add->add_option("EMAIL", user_args.email, "Login email")->required();
+    add->add_option("--name", user_args.name, "Display name (default: the email's local part)");
+    add->add_flag("--password-stdin", user_args.password_stdin,
+                  "Read the password from the first line of stdin");
+    add_storage_options(add, storage);
+    add->callback([&] { command = Command::user_add; });
+    auto* list = user->add_subcommand("list", "List accounts: id, email, name");
+    add_storage_options(list, storage);
+    list->callback([&] { command = Command::user_list; });
+    auto* del = user->add_subcommand("del", "Delete an account and its sessions");
+    del->add_option("EMAIL", user_args.email, "Login email")->required();
+    add_storage_options(del, storage);
+    del->callback([&] { command = Command::user_del; });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help (of any command), --version
+        std::string what = e.what();
+        for (char& c : what)
+            if (c == '\n') c = ' ';
+        return usage_error(what);
+    }
+    try {
+        switch (command) {
+            case Command::serve:
+                return serve_command(storage, serve_args);
+            case Command::user_add:
+                return user_add(storage, user_args);
+            case Command::user_list:
+                return user_list(storage);
+            case Command::user_del:
+                return user_del(storage, user_args);
+            case Command::none:
+                break;
+        }
+    } catch (const std::invalid_argument& e) {
+        return usage_error(e.what());
+    } catch (const std::exception& e) {
+        return failure(e.what());
+    }
+    return usage_error("no command given");
+}
+
+}  // namespace mqchat::server

@@ -1,0 +1,233 @@
+// The serve loop: startup in dependency order, then poll() over signals,
+// broker events and POSTed messages until asked to stop.
+#include "daemon.hpp"
+
+#include <poll.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "api.hpp"
+#include "broker_config.hpp"
+#include "core/broker_url.hpp"
+#include "http_server.hpp"
+#include "log.hpp"
+#include "platform/environment.hpp"
+#include "platform/event_queue.hpp"
+#include "platform/signals.hpp"
+#include "secrets.hpp"
+#include "service_link.hpp"
+#include "sessions.hpp"
+#include "store.hpp"
+#include "supervisor.hpp"
+
+namespace mqchat::server {
+namespace {
+
+constexpr int kIdlePollMs = 200;  // also how quickly a dead broker child is noticed
+constexpr auto kBrokerStopGrace = std::chrono::seconds(10);
+
+std::string effective_user_name() {
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
+    return {};
+}
+
+// Written fresh at every start, atomically (rename), so a crash never leaves
+// the broker a half-written config.
+void write_file_atomically(const std::string& path, const std::string& content) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << content;
+        if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, path);
+}
+
+BrokerConfig broker_config_of(const ServeOptions& o) {
+    BrokerConfig c;
+    c.mqtt = o.mqtt;
+    c.ws = o.ws;
+    c.plugin_path = o.plugin_path.empty() ? default_plugin_path() : o.plugin_path;
+    c.token_key_file = o.data_dir + "/token.key";
+    c.service_key_file = o.data_dir + "/service.key";
+    c.persistence_dir = o.data_dir + "/mosquitto";
+    c.log_file = o.data_dir + "/mosquitto.log";
+    // mosquitto started as root drops to user "mosquitto", which could then
+    // not read our 0600 key files: keep it as whoever runs mqchatd.
+    c.run_as_user = effective_user_name();
+    return c;
+}
+
+// Where mqchatd's own connection goes: the external URL, or the embedded
+// broker's MQTT listener (loopback when it listens on every address).
+BrokerUrl service_url(const ServeOptions& o) {
+    if (o.broker_url) {
+        auto parsed = parse_broker_url(*o.broker_url);
+        if (!parsed.url) throw std::runtime_error("--broker-url: " + parsed.problem);
+        return *parsed.url;
+    }
+    BrokerUrl url;
+    url.host = o.mqtt.is_wildcard() ? "127.0.0.1" : o.mqtt.host;
+    url.port = o.mqtt.port;
+    return url;
+}
+
+std::unique_ptr<BrokerSupervisor> start_embedded_broker(const ServeOptions& o) {
+    const BrokerConfig config = broker_config_of(o);
+    if (auto problem = broker_config_problem(config); !problem.empty())
+        throw std::runtime_error(problem);
+    if (::access(config.plugin_path.c_str(), R_OK) != 0)
+        throw std::runtime_error("the broker plugin " + config.plugin_path +
+                                 " is missing (use --plugin PATH)");
+    const std::string mosquitto = find_mosquitto();
+    if (mosquitto.empty())
+        throw std::runtime_error("mosquitto not found in PATH, /usr/sbin or /usr/local/sbin");
+    std::filesystem::create_directories(config.persistence_dir);
+    const std::string conf_path = o.data_dir + "/mosquitto.conf";
+    write_file_atomically(conf_path, mosquitto_conf(config));
+    auto supervisor = std::make_unique<BrokerSupervisor>(mosquitto, conf_path, config.log_file);
+    supervisor->start(platform::monotonic_ms());
+    return supervisor;
+}
+
+// The embedded broker serves one mqchatd: the design's fixed id. On a shared
+// external broker every instance needs its own stable id (a persistent session
+// each, splitting the stream through $share) or they would keep taking over
+// each other's session: derived from the host name and the data dir.
+std::string archiver_client_id(const ServeOptions& o) {
+    if (!o.broker_url) return kArchiverClientId;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(o.data_dir, ec).string();
+    return std::string(kArchiverClientId) + "-" +
+           session_digest(std::string(host) + ":" + dir).substr(0, 12);
+}
+
+ApiSettings api_settings(const ServeOptions& o, std::string token_key) {
+    ApiSettings s;
+    s.token_key = std::move(token_key);
+    s.token_ttl_s = o.token_ttl_s;
+    s.brokers.mqtt = o.mqtt;
+    s.brokers.ws = o.ws;
+    s.brokers.external_url = o.broker_url;
+    return s;
+}
+
+void announce_ready(const ServeOptions& o) {
+    std::fputs("ready\n", stdout);
+    std::fflush(stdout);
+    std::string where = "ready: http " + o.http.to_string();
+    if (o.broker_url)
+        where += ", broker " + *o.broker_url;
+    else
+        where += ", mqtt " + o.mqtt.to_string() + ", ws " + o.ws.to_string();
+    log_line(where);
+}
+
+int poll_timeout(std::initializer_list<std::int64_t> hints) {
+    std::int64_t timeout = kIdlePollMs;
+    for (const auto h : hints)
+        if (h >= 0) timeout = std::min(timeout, h);
+    return static_cast<int>(timeout);
+}
+
+// Runs until SIGINT/SIGTERM; returns the signal.
+int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, HttpServer& http,
+             ServiceLink& link, platform::EventQueue<Outgoing>& posts,
+             BrokerSupervisor* supervisor) {
+    bool ready = false;
+    std::vector<Outgoing> batch;
+    for (;;) {
+        std::int64_t now = platform::monotonic_ms();
+        pollfd fds[] = {
+            {signals.fd(), POLLIN, 0}, {link.event_fd(), POLLIN, 0}, {posts.fd(), POLLIN, 0}};
+        const int timeout =
+            poll_timeout({link.wait_hint_ms(now), supervisor ? supervisor->wait_hint_ms(now) : -1});
+        if (::poll(fds, 3, timeout) < 0 && errno != EINTR)
+            throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
+        if (fds[0].revents & POLLIN) {
+            const int sig = signals.take();
+            if (sig == SIGINT || sig == SIGTERM) return sig;
+            if (sig == SIGHUP) log_line("SIGHUP ignored: restart mqchatd to change its settings");
+        }
+        now = platform::monotonic_ms();
+        link.on_pending_events(now);
+        batch.clear();
+        posts.drain(batch);
+        for (auto& message : batch)
+            link.publish(std::move(message));
+        if (supervisor) supervisor->tick(now);
+        link.tick(now);
+        if (!ready && http.running() && link.archiving()) {
+            ready = true;
+            announce_ready(o);
+        }
+    }
+}
+
+int serve_checked(const ServeOptions& o) {
+    // First, before any library starts a thread: every thread inherits the
+    // blocked signal mask, so SIGTERM reaches the signalfd and nothing else.
+    platform::SignalWatcher signals;
+    ensure_data_dir(o.data_dir);
+    const std::string token_key = load_or_create_key(o.data_dir + "/token.key");
+    const std::string service_key = load_or_create_key(o.data_dir + "/service.key");
+    auto store = Store::open(o.db_path);
+    store->purge_sessions(platform::now_ms());
+
+    platform::EventQueue<Outgoing> posts;  // HTTP threads -> main loop
+    Api api(
+        *store, api_settings(o, token_key),
+        [&posts](std::string topic, std::string payload) {
+            posts.push(Outgoing{std::move(topic), std::move(payload)});
+        },
+        platform::now_ms);
+    HttpServer http(api, o.http);
+    http.start();
+    log_line("http listening on " + o.http.to_string());
+
+    std::unique_ptr<BrokerSupervisor> supervisor;
+    if (!o.broker_url) supervisor = start_embedded_broker(o);
+    ServiceLink link(*store, service_url(o), archiver_client_id(o), service_key);
+    link.connect(platform::monotonic_ms());
+
+    const int sig = run_loop(signals, o, http, link, posts, supervisor.get());
+    log_line(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    http.stop();
+    link.disconnect();
+    if (supervisor) supervisor->stop(kBrokerStopGrace);
+    log_line("stopped");
+    return 0;
+}
+
+}  // namespace
+
+void ensure_data_dir(const std::string& dir) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) return;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("cannot create the data dir " + dir + ": " + ec.message());
+    ::chmod(dir.c_str(), 0700);  // keys, database and broker state are private
+}
+
+int serve(const ServeOptions& options) {
+    try {
+        return serve_checked(options);
+    } catch (const std::exception& e) {
+        log_line(std::string("serve: ") + e.what());
+        return 1;
+    }
+}
+
+}  // namespace mqchat::server

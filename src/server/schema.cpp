@@ -1,0 +1,57 @@
+// SQL of every schema version. Times are ms since the epoch.
+#include "schema.hpp"
+
+#include <array>
+
+namespace mqchat::server {
+namespace {
+
+// 1: accounts and login sessions. Sessions are stored as the SHA-256 of the
+// secret the client holds, so a copied database cannot log anyone in.
+constexpr std::string_view kAccounts = R"sql(
+CREATE TABLE users(
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions(
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+)sql";
+
+// 2: the archive. seq is the server's receive order (AUTOINCREMENT: never
+// reused, so paging cursors stay valid); (room, id) makes redeliveries and
+// the archiver's echo of POSTed messages harmless.
+constexpr std::string_view kMessages = R"sql(
+CREATE TABLE messages(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  room TEXT NOT NULL,
+  id TEXT NOT NULL,
+  user TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'text',
+  reply_to TEXT NOT NULL DEFAULT '',
+  received_at INTEGER NOT NULL,
+  UNIQUE(room, id)
+);
+CREATE INDEX messages_room_seq ON messages(room, seq);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kAccounts, kMessages};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() {
+    return kMigrations;
+}
+
+}  // namespace mqchat::server

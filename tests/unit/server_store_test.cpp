@@ -1,0 +1,229 @@
+// mqchatd's SQLite store: migrations, users, sessions and history paging.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "server/schema.hpp"
+#include "server/store.hpp"
+#include "server_scratch.hpp"
+
+namespace {
+
+using mqchat::Message;
+using mqchat::MessageKind;
+using namespace mqchat::server;
+
+UserRecord user(const std::string& id, const std::string& email) {
+    return {id, email, "Name of " + id, "$argon2id$fake", 1000};
+}
+
+Message message(const std::string& id, const std::string& text) {
+    Message m;
+    m.id = id;
+    m.user = "alice";
+    m.name = "Alice";
+    m.text = text;
+    m.timestamp = 1732412345678;
+    return m;
+}
+
+std::vector<std::string> texts(const std::vector<Message>& messages) {
+    std::vector<std::string> out;
+    for (const auto& m : messages)
+        out.push_back(m.text);
+    return out;
+}
+
+TEST(ServerStoreMigrations, FreshDatabaseIsAtTheLatestVersion) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    EXPECT_EQ(store->schema_version(), Store::latest_version());
+    EXPECT_EQ(Store::latest_version(), static_cast<int>(migrations().size()));
+    EXPECT_GE(Store::latest_version(), 2);
+}
+
+TEST(ServerStoreMigrations, OldSchemaIsUpgradedKeepingItsData) {
+    servertest::ScratchDir dir;
+    {
+        auto v1 = Store::open(dir.file("db"), 1);
+        EXPECT_EQ(v1->schema_version(), 1);
+        EXPECT_EQ(v1->insert_user(user("alice", "alice@example.org")), InsertUser::inserted);
+    }
+    auto store = Store::open(dir.file("db"));
+    EXPECT_EQ(store->schema_version(), Store::latest_version());
+    EXPECT_TRUE(store->user_by_id("alice").has_value());
+    EXPECT_TRUE(store->insert_message("general", message("m1", "hi"), 1));
+}
+
+TEST(ServerStoreMigrations, ReopeningIsIdempotent) {
+    servertest::ScratchDir dir;
+    Store::open(dir.file("db"))->insert_message("general", message("m1", "hi"), 1);
+    auto store = Store::open(dir.file("db"));
+    EXPECT_EQ(store->schema_version(), Store::latest_version());
+    EXPECT_EQ(store->message_count("general"), 1);
+}
+
+TEST(ServerStoreMigrations, NewerSchemaIsRefused) {
+    servertest::ScratchDir dir;
+    Store::open(dir.file("db"));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_THROW(Store::open(dir.file("db")), StoreError);
+}
+
+TEST(ServerStoreMigrations, UsesWriteAheadLogging) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &db), SQLITE_OK);
+    std::string mode;
+    sqlite3_exec(
+        db, "PRAGMA journal_mode",
+        [](void* out, int, char** values, char**) {
+            *static_cast<std::string*>(out) = values[0];
+            return 0;
+        },
+        &mode, nullptr);
+    sqlite3_close(db);
+    EXPECT_EQ(mode, "wal");
+}
+
+TEST(ServerStoreUsers, InsertFindListDelete) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    EXPECT_EQ(store->insert_user(user("bob", "bob@example.org")), InsertUser::inserted);
+    EXPECT_EQ(store->insert_user(user("alice", "alice@example.org")), InsertUser::inserted);
+    EXPECT_EQ(store->insert_user(user("alice2", "alice@example.org")), InsertUser::email_taken);
+    EXPECT_EQ(store->insert_user(user("alice", "other@example.org")), InsertUser::id_taken);
+    const auto found = store->user_by_email("alice@example.org");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, "alice");
+    EXPECT_EQ(found->name, "Name of alice");
+    EXPECT_EQ(found->password_hash, "$argon2id$fake");
+    const auto all = store->users();
+    ASSERT_EQ(all.size(), 2U);
+    EXPECT_EQ(all[0].id, "alice");  // ordered by id
+    EXPECT_TRUE(store->delete_user("alice@example.org"));
+    EXPECT_FALSE(store->delete_user("alice@example.org"));
+    EXPECT_FALSE(store->user_by_id("alice"));
+}
+
+TEST(ServerStoreSessions, ValidUntilExpiryOrRevocation) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->insert_user(user("alice", "alice@example.org"));
+    store->insert_session("hash1", "alice", 1000, 5000);
+    EXPECT_EQ(store->session_user("hash1", 4999)->id, "alice");
+    EXPECT_FALSE(store->session_user("hash1", 5000));  // expired at exactly expires_at
+    EXPECT_FALSE(store->session_user("other", 2000));
+    EXPECT_TRUE(store->revoke_session("hash1", 2000));
+    EXPECT_FALSE(store->session_user("hash1", 2001));
+    EXPECT_FALSE(store->revoke_session("hash1", 2002));
+}
+
+TEST(ServerStoreSessions, DeletingTheUserDeletesItsSessions) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->insert_user(user("alice", "alice@example.org"));
+    store->insert_session("hash1", "alice", 1000, 5000);
+    store->delete_user("alice@example.org");
+    store->insert_user(user("alice", "alice@example.org"));  // same id again
+    EXPECT_FALSE(store->session_user("hash1", 2000));
+}
+
+TEST(ServerStoreSessions, PurgeDropsExpiredAndRevoked) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->insert_user(user("alice", "alice@example.org"));
+    store->insert_session("old", "alice", 0, 100);
+    store->insert_session("revoked", "alice", 0, 100000);
+    store->insert_session("live", "alice", 0, 100000);
+    store->revoke_session("revoked", 50);
+    EXPECT_EQ(store->purge_sessions(200), 2);
+    EXPECT_TRUE(store->session_user("live", 300));
+}
+
+TEST(ServerStoreMessages, InsertOrIgnoreByRoomAndId) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    EXPECT_TRUE(store->insert_message("general", message("m1", "first"), 1));
+    EXPECT_FALSE(store->insert_message("general", message("m1", "changed"), 2));
+    EXPECT_TRUE(store->insert_message("ops", message("m1", "other room"), 3));
+    EXPECT_EQ(texts(store->history("general", {})), std::vector<std::string>{"first"});
+    EXPECT_EQ(store->message_count("ops"), 1);
+}
+
+TEST(ServerStoreMessages, KeepsEveryField) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    Message m = message("m1", "waves");
+    m.kind = MessageKind::me;
+    m.reply_to = "m0";
+    m.name = "";
+    store->insert_message("general", m, 1);
+    const auto got = store->history("general", {});
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0].id, "m1");
+    EXPECT_EQ(got[0].user, "alice");
+    EXPECT_EQ(got[0].name, "");
+    EXPECT_EQ(got[0].text, "waves");
+    EXPECT_EQ(got[0].timestamp, 1732412345678);
+    EXPECT_EQ(got[0].kind, MessageKind::me);
+    EXPECT_EQ(got[0].reply_to, "m0");
+}
+
+class ServerStoreHistory : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        store_ = Store::open(dir_.file("db"));
+        // Receive order differs from id order and timestamps on purpose.
+        for (int i = 1; i <= 10; ++i) {
+            Message m = message("id-" + std::to_string(100 - i), "m" + std::to_string(i));
+            m.timestamp = 1000 - i;
+            store_->insert_message("general", m, i);
+            store_->insert_message("other", message("x" + std::to_string(i), "x"), i);
+        }
+    }
+    std::int64_t seq(int n) {
+        return *store_->message_seq("general", "id-" + std::to_string(100 - n));
+    }
+    std::vector<std::string> page(HistoryQuery q) { return texts(store_->history("general", q)); }
+
+    servertest::ScratchDir dir_;
+    std::unique_ptr<Store> store_;
+};
+
+TEST_F(ServerStoreHistory, NewestPageOldestFirst) {
+    EXPECT_EQ(page({.limit = 3}), (std::vector<std::string>{"m8", "m9", "m10"}));
+    EXPECT_EQ(page({.limit = 20}).size(), 10U);
+}
+
+TEST_F(ServerStoreHistory, BeforeAnId) {
+    EXPECT_EQ(page({.limit = 3, .before_seq = seq(5)}),
+              (std::vector<std::string>{"m2", "m3", "m4"}));
+    EXPECT_EQ(page({.limit = 3, .before_seq = seq(2)}), (std::vector<std::string>{"m1"}));
+    EXPECT_TRUE(page({.limit = 3, .before_seq = seq(1)}).empty());
+}
+
+TEST_F(ServerStoreHistory, AfterAnId) {
+    EXPECT_EQ(page({.limit = 3, .after_seq = seq(5)}),
+              (std::vector<std::string>{"m6", "m7", "m8"}));
+    EXPECT_EQ(page({.limit = 3, .after_seq = seq(9)}), (std::vector<std::string>{"m10"}));
+    EXPECT_TRUE(page({.limit = 3, .after_seq = seq(10)}).empty());
+}
+
+TEST_F(ServerStoreHistory, BetweenTwoIds) {
+    EXPECT_EQ(page({.limit = 20, .before_seq = seq(6), .after_seq = seq(2)}),
+              (std::vector<std::string>{"m3", "m4", "m5"}));
+    EXPECT_EQ(page({.limit = 2, .before_seq = seq(6), .after_seq = seq(2)}),
+              (std::vector<std::string>{"m3", "m4"}));
+}
+
+TEST_F(ServerStoreHistory, UnknownIdHasNoSeq) {
+    EXPECT_FALSE(store_->message_seq("general", "nope"));
+    EXPECT_FALSE(store_->message_seq("other", "id-99"));  // ids are per room
+}
+
+}  // namespace
