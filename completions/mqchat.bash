@@ -39,7 +39,7 @@ _mqchat() {
             mapfile -t COMPREPLY < <(compgen -u -- "$cur")
             return
             ;;
-        --format | -C | --count | -W | --timeout | -n | --lines | --email)
+        --format | -C | --count | -W | --timeout | -n | --lines | --scrollback | --email)
             return
             ;;
     esac
@@ -56,7 +56,7 @@ _mqchat() {
         fi
         case $word in
             --config | --send | --server | --broker | --user | --cafile | \
-                -C | --count | -W | --timeout | -n | --lines | --format | \
+                -C | --count | -W | --timeout | -n | --lines | --scrollback | --format | \
                 --color | --email)
                 skip=1
                 ;;
@@ -90,7 +90,7 @@ _mqchat() {
 
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W '-h --help --version --config --send --tail
-            -n --lines --no-follow --server --no-auth --broker --user --cafile --insecure
+            -n --lines --no-follow --scrollback --server --no-auth --broker --user --cafile --insecure
             -C --count -W --timeout --json --format --color -v --verbose -q --quiet' -- "$cur")
     elif [[ -z $first ]]; then
         # First position: a command, or a room (the server has no room list;

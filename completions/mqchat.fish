@@ -13,7 +13,7 @@ function __mqchat_first_word
             continue
         end
         switch $word
-            case --config --send --server --broker --user --cafile -C --count -W --timeout -n --lines --format --color --email
+            case --config --send --server --broker --user --cafile -C --count -W --timeout -n --lines --scrollback --format --color --email
                 set skip 1
             case '-*'
             case '*'
@@ -65,6 +65,7 @@ complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l tail' -l s
 complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l send' -l tail -d 'Print the history, then messages as they arrive'
 complete -c mqchat -n __mqchat_chat -s n -l lines -x -d 'Tail: history messages shown first (default 20; 0 none)'
 complete -c mqchat -n __mqchat_chat -l no-follow -d 'Tail: print the history and exit'
+complete -c mqchat -n __mqchat_chat -l scrollback -x -d 'Chat: messages kept per room (default 5000)'
 complete -c mqchat -n __mqchat_chat -l no-auth -d 'Use a plain MQTT broker without mqchatd'
 complete -c mqchat -n __mqchat_chat -l broker -x -a 'mqtt:// mqtts:// ws:// wss://' -d 'Broker URL'
 complete -c mqchat -n __mqchat_chat -l user -x -a '(__fish_complete_users)' -d 'Sender id with --no-auth'

@@ -51,14 +51,14 @@ std::variant<Access, ApiError> Access::from_session(const Plan& plan) {
     return a;
 }
 
-std::variant<BrokerAccess, ApiError> Access::broker_for(const std::string& room) {
+std::variant<BrokerAccess, ApiError> Access::broker_for(const std::vector<std::string>& rooms) {
     BrokerAccess access;
     if (!has_server()) {
         access.url = *plan_->broker;
         access.client_id = "mqchat-" + platform::random_hex(8);
         return access;
     }
-    auto answer = api_->mqtt_token(session_.session, {room});
+    auto answer = api_->mqtt_token(session_.session, rooms);
     if (auto* err = std::get_if<ApiError>(&answer)) return *err;
     auto& token = std::get<TokenAnswer>(answer);
     if (plan_->broker) {
@@ -73,6 +73,7 @@ std::variant<BrokerAccess, ApiError> Access::broker_for(const std::string& room)
     access.password = std::move(token.access_token);
     access.client_id = token.client_id_prefix + platform::random_hex(8);
     access.refresh_at_ms = token.refresh_at_ms != 0 ? token.refresh_at_ms : token.expires_at_ms;
+    access.expires_at_ms = token.expires_at_ms;
     return access;
 }
 

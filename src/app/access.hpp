@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "app/plan.hpp"
 #include "app/server_api.hpp"
@@ -21,6 +22,7 @@ struct BrokerAccess {
     std::string password;  // secret: the token
     std::string client_id;
     std::int64_t refresh_at_ms = 0;  // when to fetch the next token; 0: never
+    std::int64_t expires_at_ms = 0;  // when the token stops working; 0: no token
 };
 
 class Access {
@@ -36,8 +38,9 @@ class Access {
     const std::string& user_id() const { return user_id_; }
     const std::string& user_name() const { return user_name_; }
 
-    // Broker URL and credentials for `room`: with a login, a fresh token.
-    std::variant<BrokerAccess, ApiError> broker_for(const std::string& room);
+    // Broker URL and credentials for `rooms`: with a login, a fresh token
+    // whose acl covers every one of them.
+    std::variant<BrokerAccess, ApiError> broker_for(const std::vector<std::string>& rooms);
 
   private:
     explicit Access(const Plan& plan) : plan_(&plan) {}

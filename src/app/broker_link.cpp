@@ -39,23 +39,31 @@ void BrokerLink::start(const BrokerAccess& access) {
 }
 
 std::optional<ApiError> BrokerLink::open() {
-    auto access = access_.broker_for(plan_.room);
+    auto access = access_.broker_for({plan_.room});
     if (auto* err = std::get_if<ApiError>(&access)) return *err;
     start(std::get<BrokerAccess>(access));
     return std::nullopt;
 }
 
 std::optional<ApiError> BrokerLink::reconnect() {
-    auto access = access_.broker_for(plan_.room);
+    auto access = access_.broker_for({plan_.room});
     if (auto* err = std::get_if<ApiError>(&access)) return *err;
+    adopt(std::get<BrokerAccess>(access));
+    return std::nullopt;
+}
+
+void BrokerLink::adopt(const BrokerAccess& access) {
+    if (!mqtt_) {
+        start(access);
+        return;
+    }
     close();
     transport::MqttEvent lost;
     lost.type = transport::MqttEvent::Type::connection_lost;
     lost.planned = true;
     lost.detail = "reconnecting with a new token";
     queue_.push(std::move(lost));
-    start(std::get<BrokerAccess>(access));
-    return std::nullopt;
+    start(access);
 }
 
 // A server that is briefly away must not end a long tail: the current token

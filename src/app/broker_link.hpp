@@ -29,6 +29,10 @@ class BrokerLink {
     std::optional<ApiError> refresh_if_due();
     // The broker refused our credentials on a reconnect: a new token, once.
     std::optional<ApiError> renew_after_refusal();
+    // Replaces the connection with one using `access` (fetched elsewhere, e.g.
+    // on the TUI's HTTP thread); the old one ends with a planned
+    // connection_lost event. Connects for the first time when there is none.
+    void adopt(const BrokerAccess& access);
     // For poll(): ms until the next refresh, capped at `cap`; `cap` when none.
     int ms_until_refresh(int cap) const;
 

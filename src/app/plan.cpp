@@ -50,6 +50,10 @@ std::optional<PlanError> apply_output_options(const cli::Options& o, bool stdout
     }
     p.color = o.color == "always" || (o.color == "auto" && stdout_is_tty && !no_color);
     if (o.lines) p.history_lines = static_cast<int>(*o.lines);
+    if (o.scrollback) {
+        if (o.send || o.tail) return usage("--scrollback only applies to the chat");
+        p.scrollback = static_cast<std::size_t>(*o.scrollback);
+    }
     p.no_follow = o.no_follow;
     return std::nullopt;
 }
@@ -107,9 +111,6 @@ std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tt
             return usage("--send needs a non-empty TEXT (or - for stdin)");
     }
     if (auto e = apply_output_options(o, stdout_is_tty, no_color, p)) return *e;
-    if (p.mode == Mode::interactive)
-        return usage(
-            "the interactive view is not available yet: use --send TEXT, --send - or --tail");
     if (auto e = apply_connection_options(o, p)) return *e;
     return p;
 }

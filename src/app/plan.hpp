@@ -26,6 +26,7 @@ struct Plan {
     std::optional<std::string> server;  // --server / MQCHAT_SERVER / config, normalised
     std::string user;                   // --no-auth sender id
     int history_lines = 20;             // -n
+    std::size_t scrollback = 5000;      // chat: messages kept per room
     bool no_follow = false;
     std::optional<long> count;
     std::optional<std::chrono::milliseconds> idle_timeout;  // tail -W

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/access.hpp"
+#include "app/chat_session.hpp"
 #include "app/login_command.hpp"
 #include "app/plan.hpp"
 #include "app/reporter.hpp"
@@ -42,7 +43,8 @@ int run(int argc, char** argv) {
         }
         auto& who = std::get<Access>(access);
         if (plan.mode == Mode::send) return run_send(plan, who, reporter, signals);
-        return run_tail(plan, who, reporter, signals);
+        if (plan.mode == Mode::tail) return run_tail(plan, who, reporter, signals);
+        return run_chat(plan, who, reporter, signals);
     } catch (const std::exception& e) {
         Reporter(0).error("unexpected error", e.what());
     } catch (...) {

@@ -48,6 +48,10 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
         ->check(CLI::Range(0L, 100000L))
         ->group(mode);
     app.add_flag("--no-follow", o.no_follow, "Tail: print the history and exit")->group(mode);
+    app.add_option("--scrollback", o.scrollback, "Chat: messages kept per room (default 5000)")
+        ->type_name("N")
+        ->check(CLI::Range(100L, 1000000L))
+        ->group(mode);
 
     const std::string conn = "Connection";
     app.add_option("--server", o.server, "mqchatd base URL (default: the one stored by login)")

@@ -20,6 +20,7 @@ struct Options {
     std::optional<std::string> user;
     std::optional<std::string> server;  // --server, MQCHAT_SERVER, config
     std::optional<long> lines;          // -n
+    std::optional<long> scrollback;     // chat: messages kept per room
     bool no_follow = false;
     std::optional<std::string> email;  // login
     bool password_stdin = false;       // login

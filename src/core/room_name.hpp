@@ -1,6 +1,7 @@
 // Room names and the topics they map to (SPEC §2).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ inline bool is_valid_room_name(std::string_view name) {
 
 // "chat/<room>/messages"; the room must be valid.
 std::string room_topic(std::string_view room);
+
+// The room of "chat/<room>/messages" when <room> is a valid room name.
+std::optional<std::string> room_of_topic(std::string_view topic);
 
 // Renders untrusted bytes for an error message: printable ASCII as is, the rest
 // as \xNN, cut to `max_bytes` with "…".

@@ -158,13 +158,7 @@ Decision check_sender(const Session& session, std::string_view topic, std::strin
 }
 
 bool is_chat_topic(std::string_view topic) {
-    constexpr std::string_view prefix = "chat/";
-    constexpr std::string_view suffix = "/messages";
-    if (topic.size() <= prefix.size() + suffix.size() || !topic.starts_with(prefix) ||
-        !topic.ends_with(suffix))
-        return false;
-    return is_valid_room_name(
-        topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size()));
+    return room_of_topic(topic).has_value();
 }
 
 std::string log_safe(std::string_view text, std::size_t max_bytes) {

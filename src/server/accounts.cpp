@@ -33,6 +33,13 @@ std::string_view local_part(std::string_view email) {
     return at == std::string_view::npos ? email : email.substr(0, at);
 }
 
+// The local part without a "+tag" (alice+chat -> alice): the tag is a mail
+// filter, not part of who the user is.
+std::string_view untagged_local_part(std::string_view email) {
+    const std::string_view local = local_part(email);
+    return local.substr(0, local.find('+'));
+}
+
 }  // namespace
 
 std::string normalize_email(std::string_view email) {
@@ -73,7 +80,7 @@ std::string display_name_problem(std::string_view name) {
 
 std::string base_account_id(std::string_view email) {
     std::string id;
-    for (const char c : local_part(email)) {
+    for (const char c : untagged_local_part(email)) {
         const char lower = ascii_lower(c);
         if (is_id_char(lower)) id += lower;
     }
@@ -108,7 +115,7 @@ AddResult add_account(Store& store, const NewAccount& account, std::int64_t now_
                 "a user with the email " + quote_for_error(email, 80) + " already exists",
                 true};
     UserRecord user{"", email, name, hash_password(account.password), now_ms};
-    const auto taken = [&](const std::string& id) { return store.user_by_id(id).has_value(); };
+    const auto taken = [&](const std::string& id) { return store.id_taken(id); };
     for (int attempt = 0; attempt < kMaxIdAttempts; ++attempt) {
         user.id = unique_account_id(email, taken);
         if (!token::is_valid_account_id(user.id))

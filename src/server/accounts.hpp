@@ -23,13 +23,15 @@ std::string email_problem(std::string_view email);
 // Empty when `name` can be a display name (1-64 bytes of printable UTF-8).
 std::string display_name_problem(std::string_view name);
 
-// The email's local part lowercased and reduced to [a-z0-9._-], trimmed so
+// The email's local part without any "+tag", lowercased and reduced to
+// [a-z0-9._-], trimmed so
 // it starts with a letter or digit, never starting with "mqchatd" (reserved
 // for the server's own broker identity) and never empty. Valid per
 // token::is_valid_account_id with room left for a numeric suffix.
 std::string base_account_id(std::string_view email);
 
-// base_account_id, or with the first numeric suffix (2, 3, ...) not `taken`.
+// base_account_id, or with the first numeric suffix (2, 3, ...) not `taken`
+// (taken: in use or retired, see Store::id_taken).
 std::string unique_account_id(std::string_view email,
                               const std::function<bool(const std::string&)>& taken);
 

@@ -146,9 +146,12 @@ Api::Api(Store& store, ApiSettings settings, Publish publish, Clock clock)
       settings_(std::move(settings)),
       publish_(std::move(publish)),
       clock_(std::move(clock)),
+      limiter_(settings_.login_limits),
       ulids_(platform::random_seed()) {}
 
 ApiResponse Api::healthz() const {
+    if (!broker_up_.load(std::memory_order_relaxed))
+        return ok_json(503, json{{"ok", false}, {"broker", "down"}});
     return ok_json(200, json{{"ok", true}});
 }
 

@@ -2,6 +2,7 @@
 // of any HTTP library so the unit tests can drive every route directly.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,7 @@ struct ApiSettings {
     std::string token_key;  // HS256 key (secret)
     std::int64_t token_ttl_s = kDefaultTokenTtlSeconds;
     BrokerAdvert brokers;
+    LoginLimits login_limits;  // the defaults in production
 };
 
 class Api {
@@ -51,7 +53,13 @@ class Api {
     ApiResponse mqtt_token(const ApiRequest& request);
     ApiResponse room_history(std::string_view room, const ApiRequest& request);
     ApiResponse post_message(std::string_view room, const ApiRequest& request);
+    // 200 {"ok":true} while the broker is up; 503 {"ok":false,"broker":"down"}
+    // while it is not (as last told by set_broker_up), so a load balancer
+    // or monitor sees an instance whose messages cannot go out.
     ApiResponse healthz() const;
+    // Called by the serve loop (any thread); an Api is told nothing in the
+    // unit tests and counts the broker as up.
+    void set_broker_up(bool up) { broker_up_.store(up, std::memory_order_relaxed); }
 
   private:
     std::string next_message_id(std::int64_t now_ms);
@@ -61,6 +69,7 @@ class Api {
     const Publish publish_;
     const Clock clock_;
     LoginRateLimiter limiter_;
+    std::atomic<bool> broker_up_{true};
     std::mutex ulid_mutex_;
     UlidGenerator ulids_;
 };

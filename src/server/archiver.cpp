@@ -6,17 +6,6 @@
 
 namespace mqchat::server {
 
-std::optional<std::string> room_of_topic(std::string_view topic) {
-    constexpr std::string_view prefix = "chat/";
-    constexpr std::string_view suffix = "/messages";
-    if (topic.size() <= prefix.size() + suffix.size() || !topic.starts_with(prefix) ||
-        !topic.ends_with(suffix))
-        return std::nullopt;
-    const auto room = topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size());
-    if (!is_valid_room_name(room)) return std::nullopt;
-    return std::string(room);
-}
-
 ArchiveResult archive_payload(Store& store, std::string_view topic, std::string_view payload,
                               std::int64_t received_ms) {
     ArchiveResult result;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/room_name.hpp"
 #include "store.hpp"
 
 namespace mqchat::server {
@@ -14,8 +15,7 @@ namespace mqchat::server {
 // The archiver's shared subscription: instances of mqchatd split the stream.
 inline constexpr const char* kArchiveFilter = "$share/mqchatd/chat/+/messages";
 
-// The room of "chat/<room>/messages" when <room> is a valid room name.
-std::optional<std::string> room_of_topic(std::string_view topic);
+using mqchat::room_of_topic;  // core/room_name.hpp
 
 struct ArchiveResult {
     std::size_t stored = 0;      // new messages written

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -20,6 +21,21 @@ bool safe_in_conf(const std::string& value) {
 
 bool executable(const std::filesystem::path& p) {
     return ::access(p.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(p);
+}
+
+// MQCHAT_PLUGIN_INSTALL_PATH comes from CMake: the install prefix's copy.
+#ifndef MQCHAT_PLUGIN_INSTALL_PATH
+#define MQCHAT_PLUGIN_INSTALL_PATH ""
+#endif
+
+std::string own_executable_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : exe.parent_path().string();
+}
+
+std::vector<std::string> own_plugin_candidates() {
+    return plugin_candidates(own_executable_dir(), MQCHAT_PLUGIN_INSTALL_PATH);
 }
 
 }  // namespace
@@ -62,11 +78,33 @@ std::string mosquitto_conf(const BrokerConfig& c) {
     return conf.str();
 }
 
+std::vector<std::string> plugin_candidates(const std::string& exe_dir,
+                                           const std::string& installed_path) {
+    std::vector<std::string> out;
+    const auto add = [&out](const std::filesystem::path& p) {
+        const std::string text = p.lexically_normal().string();
+        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+    };
+    if (!exe_dir.empty()) {
+        const std::filesystem::path dir(exe_dir);
+        add(dir / kPluginFileName);
+        add(dir / ".." / "lib" / "mqchat" / kPluginFileName);
+    }
+    if (!installed_path.empty()) add(installed_path);
+    return out;
+}
+
 std::string default_plugin_path() {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return "libmqchat_auth.so";
-    return (exe.parent_path() / "libmqchat_auth.so").string();
+    for (const auto& candidate : own_plugin_candidates())
+        if (::access(candidate.c_str(), R_OK) == 0) return candidate;
+    return {};
+}
+
+std::string default_plugin_places() {
+    std::string out;
+    for (const auto& candidate : own_plugin_candidates())
+        out += (out.empty() ? "" : ", ") + candidate;
+    return out;
 }
 
 std::string find_mosquitto() {

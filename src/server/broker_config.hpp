@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "host_port.hpp"
 
@@ -24,8 +25,21 @@ std::string broker_config_problem(const BrokerConfig& config);
 
 std::string mosquitto_conf(const BrokerConfig& config);
 
-// libmqchat_auth.so next to the running executable (/proc/self/exe).
+inline constexpr const char* kPluginFileName = "libmqchat_auth.so";
+
+// Where the plugin is looked for when --plugin is not given, in order:
+// beside the executable (the build tree), <exe_dir>/../lib/mqchat (an
+// installed tree, wherever it was moved), then `installed_path` (the install
+// prefix's copy, fixed at build time; empty: none).
+std::vector<std::string> plugin_candidates(const std::string& exe_dir,
+                                           const std::string& installed_path);
+
+// The first readable plugin_candidates() entry for the running executable
+// (/proc/self/exe) and this build's install prefix; empty when none is.
 std::string default_plugin_path();
+
+// The same candidates, as a list for an error message.
+std::string default_plugin_places();
 
 // The mosquitto binary: PATH, then /usr/sbin and /usr/local/sbin. Empty when none.
 std::string find_mosquitto();

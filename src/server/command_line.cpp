@@ -9,8 +9,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "accounts.hpp"
+#include "core/broker_url.hpp"
 #include "core/sanitize.hpp"
 #include "daemon.hpp"
 #include "mqchat_version.hpp"
@@ -46,6 +48,9 @@ struct ServeArgs {
     std::string broker_url;
     std::int64_t token_ttl = kDefaultTokenTtlSeconds;
     std::string plugin;
+    // --mqtt, --ws and --plugin: they configure the embedded broker, so giving
+    // one together with --broker-url is a mistake worth telling.
+    std::vector<const CLI::Option*> embedded_only;
 };
 
 std::string default_data_dir() {
@@ -53,8 +58,17 @@ std::string default_data_dir() {
     return platform::env_or("XDG_DATA_HOME", home + "/.local/share") + "/mqchatd";
 }
 
+// The command line itself is wrong (unknown option, missing argument, options
+// that exclude each other): point at --help.
 int usage_error(const std::string& message) {
-    std::cerr << "mqchatd: usage: " << message << " (see mqchatd --help)\n";
+    std::cerr << "mqchatd: usage: " << sanitize(message) << " (see mqchatd --help)\n";
+    return kExitUsage;
+}
+
+// A value is wrong (a short password, a bad email or URL): say what is wrong
+// with it; --help would not tell.
+int invalid_input(const std::string& message) {
+    std::cerr << "mqchatd: " << sanitize(message) << "\n";
     return kExitUsage;
 }
 
@@ -119,7 +133,8 @@ struct PasswordInput {
 PasswordInput read_new_password(bool from_stdin) {
     if (from_stdin) {
         auto line = read_stdin_line();
-        if (!line) return {std::nullopt, "no password on stdin"};
+        if (!line)
+            return {std::nullopt, "no password on stdin (--password-stdin reads its first line)"};
         return {line, {}};
     }
     if (!platform::is_terminal(STDIN_FILENO))
@@ -142,16 +157,17 @@ std::unique_ptr<Store> open_store(const Storage& s) {
 
 int user_add(const Storage& s, const UserArgs& a) {
     const std::string email = normalize_email(a.email);
-    if (auto p = email_problem(email); !p.empty()) return usage_error(p);
+    if (auto p = email_problem(email); !p.empty()) return invalid_input(p);
     if (!a.name.empty())
-        if (auto p = display_name_problem(a.name); !p.empty()) return usage_error(p);
+        if (auto p = display_name_problem(a.name); !p.empty()) return invalid_input(p);
     const auto input = read_new_password(a.password_stdin);
-    if (!input.password) return usage_error(input.problem);
-    if (auto p = password_problem(*input.password); !p.empty()) return usage_error(p);
+    if (!input.password) return invalid_input(input.problem);
+    if (auto p = password_problem(*input.password); !p.empty()) return invalid_input(p);
     auto store = open_store(s);
     const auto result = add_account(*store, {email, a.name, *input.password}, platform::now_ms());
     if (!result.ok)
-        return result.duplicate ? failure("user add: " + result.error) : usage_error(result.error);
+        return result.duplicate ? failure("user add: " + result.error)
+                                : invalid_input(result.error);
     std::cout << "added " << result.user.id << " <" << result.user.email << "> "
               << sanitize(result.user.name) << "\n";
     return 0;
@@ -167,37 +183,55 @@ int user_list(const Storage& s) {
 int user_del(const Storage& s, const UserArgs& a) {
     auto store = open_store(s);
     const std::string email = normalize_email(a.email);
-    if (!store->delete_user(email)) return failure("user del: no user with the email " + email);
+    if (!store->delete_user(email, platform::now_ms()))
+        return failure("user del: no user with the email " + email);
     std::cout << "deleted <" << email << ">\n";
     return 0;
 }
 
 // --- serve -----------------------------------------------------------------------
 
-std::optional<HostPort> host_port_option(const char* name, const std::string& text, int& status) {
+// A HOST:PORT option, or nullopt after reporting what is wrong with it.
+std::optional<HostPort> host_port_option(const char* name, const std::string& text) {
     auto parsed = parse_host_port(text);
-    if (!parsed.value) status = usage_error(std::string(name) + ": " + parsed.problem);
+    if (!parsed.value) invalid_input(std::string(name) + ": " + parsed.problem);
     return parsed.value;
+}
+
+// The external broker's URL, checked before anything starts; --mqtt, --ws
+// and --plugin would be silently ignored with it, so they are refused.
+int check_broker_url(const ServeArgs& a) {
+    if (a.broker_url.empty()) return 0;
+    for (const CLI::Option* option : a.embedded_only)
+        if (option->count() > 0)
+            return usage_error(option->get_name() +
+                               " cannot be used with --broker-url: it configures the embedded "
+                               "broker, which --broker-url replaces");
+    if (auto parsed = parse_broker_url(a.broker_url); !parsed.url)
+        return invalid_input("--broker-url: " + parsed.problem);
+    return 0;
 }
 
 int serve_command(const Storage& s, const ServeArgs& a) {
     ServeOptions o;
     o.data_dir = s.data_dir;
     const auto db = database_path(s);
-    if (!db.problem.empty()) return usage_error(db.problem);
+    if (!db.problem.empty()) return invalid_input(db.problem);
     o.db_path = db.path;
-    int status = 0;
-    const auto http = host_port_option("--http", a.http, status);
-    const auto mqtt = host_port_option("--mqtt", a.mqtt, status);
-    const auto ws = host_port_option("--ws", a.ws, status);
-    if (status != 0) return status;
+    const auto http = host_port_option("--http", a.http);
+    if (!http) return kExitUsage;
+    const auto mqtt = host_port_option("--mqtt", a.mqtt);
+    if (!mqtt) return kExitUsage;
+    const auto ws = host_port_option("--ws", a.ws);
+    if (!ws) return kExitUsage;
+    if (const int status = check_broker_url(a); status != 0) return status;
     o.http = *http;
     o.mqtt = *mqtt;
     o.ws = *ws;
     if (!a.broker_url.empty()) o.broker_url = a.broker_url;
     if (a.token_ttl < kMinTokenTtl || a.token_ttl > kMaxTokenTtl)
-        return usage_error("--token-ttl must be " + std::to_string(kMinTokenTtl) + " to " +
-                           std::to_string(kMaxTokenTtl) + " seconds");
+        return invalid_input("--token-ttl must be " + std::to_string(kMinTokenTtl) + " to " +
+                             std::to_string(kMaxTokenTtl) + " seconds");
     o.token_ttl_s = a.token_ttl;
     o.plugin_path = a.plugin;
     return serve(o);
@@ -223,19 +257,23 @@ int run_mqchatd(int argc, char** argv) {
     add_storage_options(serve_cmd, storage);
     serve_cmd->add_option("--http", serve_args.http, "HTTP listener (default 127.0.0.1:8080)")
         ->type_name("HOST:PORT");
-    serve_cmd->add_option("--mqtt", serve_args.mqtt, "MQTT listener (default 127.0.0.1:1883)")
-        ->type_name("HOST:PORT");
-    serve_cmd->add_option("--ws", serve_args.ws, "WebSocket listener (default 127.0.0.1:8083)")
-        ->type_name("HOST:PORT");
+    serve_args.embedded_only.push_back(
+        serve_cmd->add_option("--mqtt", serve_args.mqtt, "MQTT listener (default 127.0.0.1:1883)")
+            ->type_name("HOST:PORT"));
+    serve_args.embedded_only.push_back(
+        serve_cmd->add_option("--ws", serve_args.ws, "WebSocket listener (default 127.0.0.1:8083)")
+            ->type_name("HOST:PORT"));
     serve_cmd
         ->add_option("--broker-url", serve_args.broker_url, "Use this external broker; start none")
         ->type_name("URL");
     serve_cmd->add_option("--token-ttl", serve_args.token_ttl, "MQTT token lifetime (default 900)")
         ->type_name("SEC");
-    serve_cmd
-        ->add_option("--plugin", serve_args.plugin,
-                     "Broker plugin (default: libmqchat_auth.so beside mqchatd)")
-        ->type_name("PATH");
+    serve_args.embedded_only.push_back(
+        serve_cmd
+            ->add_option(
+                "--plugin", serve_args.plugin,
+                "Broker plugin (default: libmqchat_auth.so beside mqchatd, else installed)")
+            ->type_name("PATH"));
     serve_cmd->callback([&] { command = Command::serve; });
 
     auto* user = app.add_subcommand("user", "Manage accounts")->require_subcommand(1);
@@ -278,7 +316,7 @@ int run_mqchatd(int argc, char** argv) {
                 break;
         }
     } catch (const std::invalid_argument& e) {
-        return usage_error(e.what());
+        return invalid_input(e.what());
     } catch (const std::exception& e) {
         return failure(e.what());
     }

@@ -53,11 +53,27 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     std::filesystem::rename(tmp, path);
 }
 
+// --plugin as an absolute path, or the first default place that has one.
+std::string plugin_path(const ServeOptions& o) {
+    if (o.plugin_path.empty()) {
+        std::string found = default_plugin_path();
+        if (found.empty())
+            throw std::runtime_error(std::string("the broker plugin ") + kPluginFileName +
+                                     " is in none of " + default_plugin_places() +
+                                     " (use --plugin PATH)");
+        return found;
+    }
+    if (::access(o.plugin_path.c_str(), R_OK) != 0)
+        throw std::runtime_error("the broker plugin " + o.plugin_path +
+                                 " is missing or unreadable (--plugin)");
+    return std::filesystem::absolute(o.plugin_path).lexically_normal().string();
+}
+
 BrokerConfig broker_config_of(const ServeOptions& o) {
     BrokerConfig c;
     c.mqtt = o.mqtt;
     c.ws = o.ws;
-    c.plugin_path = o.plugin_path.empty() ? default_plugin_path() : o.plugin_path;
+    c.plugin_path = plugin_path(o);
     c.token_key_file = o.data_dir + "/token.key";
     c.service_key_file = o.data_dir + "/service.key";
     c.persistence_dir = o.data_dir + "/mosquitto";
@@ -86,9 +102,6 @@ std::unique_ptr<BrokerSupervisor> start_embedded_broker(const ServeOptions& o) {
     const BrokerConfig config = broker_config_of(o);
     if (auto problem = broker_config_problem(config); !problem.empty())
         throw std::runtime_error(problem);
-    if (::access(config.plugin_path.c_str(), R_OK) != 0)
-        throw std::runtime_error("the broker plugin " + config.plugin_path +
-                                 " is missing (use --plugin PATH)");
     const std::string mosquitto = find_mosquitto();
     if (mosquitto.empty())
         throw std::runtime_error("mosquitto not found in PATH, /usr/sbin or /usr/local/sbin");
@@ -142,18 +155,43 @@ int poll_timeout(std::initializer_list<std::int64_t> hints) {
     return static_cast<int>(timeout);
 }
 
-// Runs until SIGINT/SIGTERM; returns the signal.
-int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, HttpServer& http,
-             ServiceLink& link, platform::EventQueue<Outgoing>& posts,
-             BrokerSupervisor* supervisor) {
+// What the serve loop drives.
+struct Parts {
+    Api& api;
+    HttpServer& http;
+    ServiceLink& link;
+    platform::EventQueue<Outgoing>& posts;
+    BrokerSupervisor* supervisor;  // null with an external broker
+};
+
+// Our connection to the broker is up, and with it the child when it is ours.
+bool broker_up(const Parts& p) {
+    return p.link.archiving() && (!p.supervisor || p.supervisor->running());
+}
+
+// One pass over everything that may have work after poll() returned.
+void service(Parts& p, std::vector<Outgoing>& batch) {
+    const std::int64_t now = platform::monotonic_ms();
+    p.link.on_pending_events(now);
+    batch.clear();
+    p.posts.drain(batch);
+    for (auto& message : batch)
+        p.link.publish(std::move(message));
+    if (p.supervisor) p.supervisor->tick(now);
+    p.link.tick(now);
+}
+
+// Runs until SIGINT/SIGTERM and returns the signal; throws when the broker
+// child cannot start at all.
+int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
     bool ready = false;
     std::vector<Outgoing> batch;
     for (;;) {
-        std::int64_t now = platform::monotonic_ms();
+        const std::int64_t now = platform::monotonic_ms();
         pollfd fds[] = {
-            {signals.fd(), POLLIN, 0}, {link.event_fd(), POLLIN, 0}, {posts.fd(), POLLIN, 0}};
-        const int timeout =
-            poll_timeout({link.wait_hint_ms(now), supervisor ? supervisor->wait_hint_ms(now) : -1});
+            {signals.fd(), POLLIN, 0}, {p.link.event_fd(), POLLIN, 0}, {p.posts.fd(), POLLIN, 0}};
+        const int timeout = poll_timeout(
+            {p.link.wait_hint_ms(now), p.supervisor ? p.supervisor->wait_hint_ms(now) : -1});
         if (::poll(fds, 3, timeout) < 0 && errno != EINTR)
             throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
         if (fds[0].revents & POLLIN) {
@@ -161,26 +199,35 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, HttpServer
             if (sig == SIGINT || sig == SIGTERM) return sig;
             if (sig == SIGHUP) log_line("SIGHUP ignored: restart mqchatd to change its settings");
         }
-        now = platform::monotonic_ms();
-        link.on_pending_events(now);
-        batch.clear();
-        posts.drain(batch);
-        for (auto& message : batch)
-            link.publish(std::move(message));
-        if (supervisor) supervisor->tick(now);
-        link.tick(now);
-        if (!ready && http.running() && link.archiving()) {
+        service(p, batch);
+        if (p.supervisor && p.supervisor->gave_up())
+            throw std::runtime_error(p.supervisor->failure());
+        const bool up = broker_up(p);
+        p.api.set_broker_up(up);
+        if (!ready && up && p.http.running()) {
             ready = true;
+            if (p.supervisor) p.supervisor->mark_ready();
             announce_ready(o);
         }
     }
 }
 
-int serve_checked(const ServeOptions& o) {
+// The data dir, created, as the absolute path without symlinks or "..":
+// mosquitto.conf must not depend on the directory mosquitto runs in.
+std::string resolved_data_dir(const std::string& dir) {
+    ensure_data_dir(dir);
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(dir, ec);
+    if (ec) throw std::runtime_error("cannot resolve the data dir " + dir + ": " + ec.message());
+    return real.string();
+}
+
+int serve_checked(const ServeOptions& given) {
     // First, before any library starts a thread: every thread inherits the
     // blocked signal mask, so SIGTERM reaches the signalfd and nothing else.
     platform::SignalWatcher signals;
-    ensure_data_dir(o.data_dir);
+    ServeOptions o = given;
+    o.data_dir = resolved_data_dir(given.data_dir);
     const std::string token_key = load_or_create_key(o.data_dir + "/token.key");
     const std::string service_key = load_or_create_key(o.data_dir + "/service.key");
     auto store = Store::open(o.db_path);
@@ -193,16 +240,19 @@ int serve_checked(const ServeOptions& o) {
             posts.push(Outgoing{std::move(topic), std::move(payload)});
         },
         platform::now_ms);
+    api.set_broker_up(false);  // until the loop has seen it
     HttpServer http(api, o.http);
     http.start();
     log_line("http listening on " + o.http.to_string());
 
     std::unique_ptr<BrokerSupervisor> supervisor;
     if (!o.broker_url) supervisor = start_embedded_broker(o);
-    ServiceLink link(*store, service_url(o), archiver_client_id(o), service_key);
+    // The archiver's id from the data dir as given, as before it was
+    // resolved: the id names a persistent session on a shared broker.
+    ServiceLink link(*store, service_url(o), archiver_client_id(given), service_key);
     link.connect(platform::monotonic_ms());
 
-    const int sig = run_loop(signals, o, http, link, posts, supervisor.get());
+    const int sig = run_loop(signals, o, {api, http, link, posts, supervisor.get()});
     log_line(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     http.stop();
     link.disconnect();

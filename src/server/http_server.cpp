@@ -87,10 +87,12 @@ httplib::Server::HandlerResponse pre_route(Api& api, const httplib::Request& req
 void add_routes(httplib::Server& s, Api& api) {
     using httplib::Request;
     using httplib::Response;
-    for (const auto& [path, route] : kFixedPosts)
-        s.Post(path, [&api, route](const Request& q, Response& r) {
+    for (const auto& fixed : kFixedPosts) {
+        const ApiRoute route = fixed.second;  // clang 14 cannot capture structured bindings
+        s.Post(fixed.first, [&api, route](const Request& q, Response& r) {
             respond(r, (api.*route)(api_request(q)));
         });
+    }
     const std::string room_messages = R"(/api/rooms/([^/]+)/messages)";
     s.Get(room_messages, [&api](const Request& q, Response& r) {
         respond(r, api.room_history(q.matches[1].str(), api_request(q)));

@@ -1,4 +1,5 @@
-// Fixed-window failure counting per email and per client address.
+// Fixed-window failure counting per email and per client address, each key
+// with its own budget.
 #include "rate_limiter.hpp"
 
 #include <iterator>
@@ -19,25 +20,25 @@ std::string address_key(const std::string& address) {
 
 }  // namespace
 
-LoginRateLimiter::LoginRateLimiter(int max_failures, std::int64_t window_ms)
-    : max_failures_(max_failures), window_ms_(window_ms) {}
+LoginRateLimiter::LoginRateLimiter(LoginLimits limits) : limits_(limits) {}
 
-bool LoginRateLimiter::key_locked(const std::string& key, std::int64_t now_ms) const {
+bool LoginRateLimiter::key_locked(const std::string& key, int budget, std::int64_t now_ms) const {
     const auto it = windows_.find(key);
     if (it == windows_.end()) return false;
-    return now_ms < it->second.start + window_ms_ && it->second.failures >= max_failures_;
+    return now_ms < it->second.start + limits_.window_ms && it->second.failures >= budget;
 }
 
 bool LoginRateLimiter::locked(const std::string& email, const std::string& address,
                               std::int64_t now_ms) {
     std::lock_guard lock(mutex_);
-    return key_locked(email_key(email), now_ms) || key_locked(address_key(address), now_ms);
+    return key_locked(email_key(email), limits_.per_email, now_ms) ||
+           key_locked(address_key(address), limits_.per_address, now_ms);
 }
 
 void LoginRateLimiter::count_failure(const std::string& key, std::int64_t now_ms) {
     auto [it, fresh] = windows_.try_emplace(key, Window{now_ms, 0});
     Window& w = it->second;
-    if (!fresh && now_ms >= w.start + window_ms_) w = Window{now_ms, 0};
+    if (!fresh && now_ms >= w.start + limits_.window_ms) w = Window{now_ms, 0};
     ++w.failures;
 }
 
@@ -56,7 +57,7 @@ void LoginRateLimiter::record_success(const std::string& email) {
 
 void LoginRateLimiter::prune(std::int64_t now_ms) {
     for (auto it = windows_.begin(); it != windows_.end();)
-        it = now_ms >= it->second.start + window_ms_ ? windows_.erase(it) : std::next(it);
+        it = now_ms >= it->second.start + limits_.window_ms ? windows_.erase(it) : std::next(it);
 }
 
 std::size_t LoginRateLimiter::tracked_keys() {

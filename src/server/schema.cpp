@@ -46,7 +46,22 @@ CREATE TABLE messages(
 CREATE INDEX messages_room_seq ON messages(room, seq);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kAccounts, kMessages};
+// 3: account ids are never reused. A deleted account's id is kept here, so a
+// later account cannot take over the sender id of its archived messages.
+// Seeded with the senders of archived messages that have no account: ids of
+// accounts deleted before this version (and senders from outside, which no
+// new account should impersonate either).
+constexpr std::string_view kRetiredIds = R"sql(
+CREATE TABLE retired_ids(
+  id TEXT PRIMARY KEY,
+  retired_at INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO retired_ids(id, retired_at)
+  SELECT DISTINCT user, 0 FROM messages
+  WHERE user <> '' AND user NOT IN (SELECT id FROM users);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kAccounts, kMessages, kRetiredIds};
 
 }  // namespace
 

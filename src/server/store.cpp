@@ -171,19 +171,30 @@ void Store::migrate(int target_version) {
     }
 }
 
+// The retired-id check is part of the INSERT, so a concurrent `user del`
+// cannot slip between a check and the insert.
 InsertUser Store::insert_user(const UserRecord& user) {
     std::lock_guard lock(mutex_);
     Statement s(db_,
                 "INSERT INTO users(id, email, name, password_hash, created_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5)");
+                "SELECT ?1, ?2, ?3, ?4, ?5 "
+                "WHERE NOT EXISTS (SELECT 1 FROM retired_ids WHERE id = ?1)");
     s.bind(1, user.id).bind(2, user.email).bind(3, user.name).bind(4, user.password_hash);
     s.bind(5, user.created_at);
     bool constraint = false;
     s.step(&constraint);
-    if (!constraint) return InsertUser::inserted;
+    if (!constraint && sqlite3_changes(db_) > 0) return InsertUser::inserted;
     Statement email(db_, "SELECT 1 FROM users WHERE email = ?1");
     email.bind(1, user.email);
     return email.step() ? InsertUser::email_taken : InsertUser::id_taken;
+}
+
+bool Store::id_taken(std::string_view id) {
+    std::lock_guard lock(mutex_);
+    Statement s(
+        db_, "SELECT 1 FROM users WHERE id = ?1 UNION ALL SELECT 1 FROM retired_ids WHERE id = ?1");
+    s.bind(1, id);
+    return s.step();
 }
 
 std::optional<UserRecord> Store::user_by_email(std::string_view email) {
@@ -209,11 +220,34 @@ std::vector<UserRecord> Store::users() {
     return out;
 }
 
-bool Store::delete_user(std::string_view email) {
+std::optional<std::string> Store::id_of_email(std::string_view email) {
+    Statement s(db_, "SELECT id FROM users WHERE email = ?1");
+    s.bind(1, email);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+}
+
+bool Store::delete_user(std::string_view email, std::int64_t now) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "DELETE FROM users WHERE email = ?1");
-    s.bind(1, email).step();
-    return sqlite3_changes(db_) > 0;
+    exec("BEGIN IMMEDIATE");
+    try {
+        const auto id = id_of_email(email);
+        if (id) {
+            Statement retire(db_,
+                             "INSERT OR IGNORE INTO retired_ids(id, retired_at) VALUES (?1, ?2)");
+            retire.bind(1, *id).bind(2, now).step();
+            // Explicitly, not only by ON DELETE CASCADE: no session may outlive its account.
+            Statement sessions(db_, "DELETE FROM sessions WHERE user_id = ?1");
+            sessions.bind(1, *id).step();
+            Statement user(db_, "DELETE FROM users WHERE id = ?1");
+            user.bind(1, *id).step();
+        }
+        exec("COMMIT");
+        return id.has_value();
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 void Store::insert_session(std::string_view token_hash, std::string_view user_id,

@@ -31,6 +31,7 @@ struct UserRecord {
     std::int64_t created_at = 0;
 };
 
+// id_taken: an account has the id, or had it (ids are never reused).
 enum class InsertUser { inserted, email_taken, id_taken };
 
 struct HistoryQuery {
@@ -59,7 +60,11 @@ class Store {
     std::optional<UserRecord> user_by_email(std::string_view email);
     std::optional<UserRecord> user_by_id(std::string_view id);
     std::vector<UserRecord> users();
-    bool delete_user(std::string_view email);  // its sessions go with it
+    // True when an account has or had this id: such an id is never given out again.
+    bool id_taken(std::string_view id);
+    // Deletes the account, revokes (deletes) all its sessions and retires its
+    // id, in one transaction. False when no account has this email.
+    bool delete_user(std::string_view email, std::int64_t now);
 
     // --- sessions (by the SHA-256 hex of the secret)
     void insert_session(std::string_view token_hash, std::string_view user_id,
@@ -84,6 +89,7 @@ class Store {
     explicit Store(sqlite3* db) : db_(db) {}
     void migrate(int target_version);
     void exec(const char* sql);
+    std::optional<std::string> id_of_email(std::string_view email);  // mutex held
 
     std::mutex mutex_;
     sqlite3* db_;

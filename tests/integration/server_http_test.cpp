@@ -89,6 +89,18 @@ TEST(ServerLogin, FiveFailuresLockTheEmailWith429) {
     EXPECT_TRUE(locked.json().contains("error"));
 }
 
+// Everyone here logs in from 127.0.0.1, like users behind one NAT or proxy:
+// one user mistyping must not lock out the others.
+TEST(ServerLogin, OneEmailsFailuresDoNotLockOutTheSameAddress) {
+    Stack stack;
+    stack.add_user("alice@example.org", "Alice", kPassword);
+    stack.add_user("bob@example.org", "Bob", kPassword);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(stack.login("alice@example.org", "wrong password").status, 401) << i;
+    EXPECT_EQ(stack.login("alice@example.org", kPassword).status, 429);
+    EXPECT_EQ(stack.login("bob@example.org", kPassword).status, 200);
+}
+
 // Sends `request` verbatim over a fresh loopback connection and returns the
 // whole answer: for requests an HTTP client library would "fix".
 std::string raw_http(int port, const std::string& request) {

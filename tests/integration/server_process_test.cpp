@@ -142,6 +142,7 @@ TEST(ServerCli, UserAddListDel) {
     EXPECT_NE(r.err.find("shorter than 8"), std::string::npos) << r.err;
     r = stack.mqchatd({"user", "add", "carol@example.org", "--password-stdin"}, "");
     EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("no password on stdin"), std::string::npos) << r.err;
     r = stack.mqchatd({"user", "add", "carol@example.org"}, "a password\n");  // stdin is no TTY
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("--password-stdin"), std::string::npos) << r.err;
@@ -162,6 +163,59 @@ TEST(ServerCli, UserAddListDel) {
     EXPECT_EQ(r.status, 1);
     r = stack.mqchatd({"user", "list"});
     EXPECT_EQ(r.out, "alice2\talice@other.org\talice\n");
+}
+
+// Bad values are not usage errors: one line saying what is wrong, exit 2.
+TEST(ServerCli, UserAddSaysWhatIsWrongWithTheInput) {
+    TempDir dir;
+    const std::string data = dir.path() + "/data";
+    const auto add = [&](std::vector<std::string> args, const std::string& input) {
+        std::vector<std::string> argv = {MQCHATD_BIN, "user", "add"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), {"--password-stdin", "--data", data});
+        return run(argv, input);
+    };
+    const struct {
+        std::vector<std::string> args;
+        std::string input;
+        std::string err;
+    } cases[] = {
+        {{"bob@example.org"}, "short\n", "mqchatd: the password is shorter than 8 characters\n"},
+        {{"bob@example.org"},
+         "",
+         "mqchatd: no password on stdin (--password-stdin reads its first line)\n"},
+        {{"bob@example.org", "--name", "bad\x07name"},
+         "long enough\n",
+         "mqchatd: the display name holds control or invisible characters: 'bad\\x07name'\n"},
+        {{"not-an-email"},
+         "long enough\n",
+         "mqchatd: invalid email 'not-an-email': expected local@domain\n"},
+    };
+    for (const auto& c : cases) {
+        const auto r = add(c.args, c.input);
+        EXPECT_EQ(r.status, 2) << c.args[0];
+        EXPECT_EQ(r.err, c.err);
+        EXPECT_EQ(r.out, "");
+    }
+}
+
+TEST(ServerCli, DeletedAccountIdsAreNeverReused) {
+    Stack stack;
+    EXPECT_EQ(stack.add_user("alice@example.org", "Alice", kPassword), "alice");
+    const std::string session = stack.session("alice@example.org", kPassword);
+    ASSERT_EQ(
+        stack.http().post("/api/rooms/general/messages", R"({"text":"mine"})", session).status,
+        201);
+    ASSERT_EQ(stack.mqchatd({"user", "del", "alice@example.org"}).status, 0);
+    EXPECT_EQ(stack.http().get("/api/rooms/general/messages", session).status, 401);
+
+    // Neither the same email nor another one with that local part gets "alice"
+    // back: the archived messages of "alice" stay the old account's.
+    EXPECT_EQ(stack.add_user("alice@example.org", "New Alice", kPassword), "alice2");
+    EXPECT_EQ(stack.add_user("alice+chat@example.net", "Other", kPassword), "alice3");
+    const auto r = stack.mqchatd({"user", "list"});
+    EXPECT_EQ(r.out,
+              "alice2\talice@example.org\tNew Alice\nalice3\talice+chat@example.net\tOther\n");
 }
 
 TEST(ServerCli, ServeRefusesAMissingPluginAndAnOpenKeyFile) {

@@ -2,6 +2,13 @@
 #include "stack.hpp"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -89,13 +96,22 @@ Stack::~Stack() {
     if (process_ && process_->running()) stop(SIGTERM);
 }
 
+bool Stack::external_broker() const {
+    const auto& extra = options_.extra_args;
+    return std::find(extra.begin(), extra.end(), "--broker-url") != extra.end();
+}
+
 void Stack::start() {
     if (process_) previous_logs_ += process_->err();
     std::vector<std::string> argv = {MQCHATD_BIN, "serve",
                                      "--data",    data_dir_,
-                                     "--http",    "127.0.0.1:" + std::to_string(http_port_),
-                                     "--mqtt",    "127.0.0.1:" + std::to_string(mqtt_port_),
-                                     "--ws",      "127.0.0.1:" + std::to_string(ws_port_)};
+                                     "--http",    "127.0.0.1:" + std::to_string(http_port_)};
+    if (!external_broker()) {
+        for (const std::string& arg :
+             {std::string("--mqtt"), "127.0.0.1:" + std::to_string(mqtt_port_), std::string("--ws"),
+              "127.0.0.1:" + std::to_string(ws_port_)})
+            argv.push_back(arg);
+    }
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     process_ = std::make_unique<Process>(argv);
     const auto until = std::chrono::steady_clock::now() + kDeadline;
@@ -228,6 +244,44 @@ RunResult publish_as(int port, const std::string& username, const std::string& p
     const std::string file = tmp.write("payload", payload);
     return run({MOSQUITTO_PUB_BIN, "-V", "5", "-p", std::to_string(port), "-q", "1", "-u", username,
                 "-P", password, "-i", client_id, "-t", topic, "-f", file});
+}
+
+PortBlocker::PortBlocker(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    // SO_REUSEADDR: the port of a just-killed broker may still have TIME_WAIT
+    // connections; a listener of ours still excludes mosquitto's.
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 1) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd_);
+        throw std::runtime_error("cannot hold port " + std::to_string(port) + ": " + why);
+    }
+}
+
+PortBlocker::~PortBlocker() {
+    ::close(fd_);
+}
+
+ServeResult serve_briefly(const std::vector<std::string>& args,
+                          std::chrono::milliseconds deadline) {
+    std::vector<std::string> argv = {MQCHATD_BIN, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process process(argv);
+    ServeResult result;
+    result.status = process.wait_exit(deadline);
+    if (!result.status) {
+        process.signal(SIGKILL);
+        process.wait_exit();
+    }
+    result.out = process.out();
+    result.err = process.err();
+    return result;
 }
 
 }  // namespace testsupport

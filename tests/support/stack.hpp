@@ -37,8 +37,10 @@ class HttpClient {
 };
 
 struct StackOptions {
-    std::string data_dir;                 // empty: a fresh temp dir owned by the stack
-    std::vector<std::string> extra_args;  // appended to `mqchatd serve`
+    std::string data_dir;  // empty: a fresh temp dir owned by the stack
+    // Appended to `mqchatd serve`; with --broker-url among them, --mqtt and
+    // --ws are left out (they configure the embedded broker).
+    std::vector<std::string> extra_args;
 };
 
 class Stack {
@@ -79,6 +81,7 @@ class Stack {
     std::optional<pid_t> broker_pid() const;
 
   private:
+    bool external_broker() const;  // --broker-url among the extra args
     StackOptions options_;
     std::unique_ptr<TempDir> own_dir_;
     std::string data_dir_;
@@ -114,5 +117,28 @@ RunResult publish_as(int port, const std::string& username, const std::string& p
 
 // Reads a whole file ("" when missing).
 std::string read_file(const std::string& path);
+
+// A listening TCP socket on 127.0.0.1:port, held until destroyed: makes a
+// broker that wants the port fail to start. Throws when the port is busy.
+class PortBlocker {
+  public:
+    explicit PortBlocker(int port);
+    ~PortBlocker();
+    PortBlocker(const PortBlocker&) = delete;
+    PortBlocker& operator=(const PortBlocker&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
+// `mqchatd serve ARGS...` with a short deadline: the exit status, or nullopt
+// (after killing it) when it was still running then. For refusals at startup.
+struct ServeResult {
+    std::optional<int> status;
+    std::string out;
+    std::string err;
+};
+ServeResult serve_briefly(const std::vector<std::string>& args,
+                          std::chrono::milliseconds deadline = kDeadline);
 
 }  // namespace testsupport

@@ -225,10 +225,12 @@ TEST(MakePlan, EmptySendText) {
     expect_usage(send_options(""), "--send needs a non-empty TEXT");
 }
 
-TEST(MakePlan, InteractiveIsNotAvailableYet) {
+TEST(MakePlan, NeitherSendNorTailIsTheInteractiveView) {
     cli::Options o = send_options();
     o.send.reset();
-    expect_usage(o, "interactive view is not available");
+    const auto planned = make_plan(o, true, false);
+    ASSERT_TRUE(std::holds_alternative<Plan>(planned));
+    EXPECT_EQ(std::get<Plan>(planned).mode, Mode::interactive);
 }
 
 TEST(MakePlan, NoAuthWithoutBroker) {

@@ -30,7 +30,8 @@ TEST(ServerAccountsEmail, NeedsOneAtWithBothSides) {
 TEST(ServerAccountsId, DerivedFromTheLocalPart) {
     EXPECT_EQ(base_account_id("alice@example.org"), "alice");
     EXPECT_EQ(base_account_id("Alice.Smith@example.org"), "alice.smith");
-    EXPECT_EQ(base_account_id("bob+chat@example.org"), "bobchat");
+    EXPECT_EQ(base_account_id("bob+chat@example.org"), "bob");  // the +tag is no part of it
+    EXPECT_EQ(base_account_id("Alice.Smith+chat+x@example.org"), "alice.smith");
     EXPECT_EQ(base_account_id("o'neil_x-y@example.org"), "oneil_x-y");
     EXPECT_EQ(base_account_id("..-_zoe@example.org"), "zoe");  // must start alphanumeric
     EXPECT_EQ(base_account_id("jürgen@example.org"), "jrgen");
@@ -128,6 +129,16 @@ TEST(ServerAccountsAdd, DuplicatesAndBadInputAreRefused) {
     EXPECT_FALSE(add_account(*store, {"not-an-email", "X", "correct horse"}, 1).ok);
     EXPECT_FALSE(add_account(*store, {"dan@example.org", "bad\x07name", "correct horse"}, 1).ok);
     EXPECT_EQ(store->users().size(), 2U);
+}
+
+TEST(ServerAccountsAdd, ADeletedAccountsIdIsNotGivenOutAgain) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    ASSERT_EQ(add_account(*store, {"alice@example.org", "", "correct horse"}, 1).user.id, "alice");
+    ASSERT_TRUE(store->delete_user("alice@example.org", 2));
+    const auto again = add_account(*store, {"alice+new@example.org", "", "correct horse"}, 3);
+    ASSERT_TRUE(again.ok) << again.error;
+    EXPECT_EQ(again.user.id, "alice2");
 }
 
 }  // namespace

@@ -92,6 +92,15 @@ TEST_F(ServerApi, Healthz) {
     EXPECT_EQ(json::parse(r.body), json({{"ok", true}}));
 }
 
+TEST_F(ServerApi, HealthzSaysWhenTheBrokerIsDown) {
+    api_->set_broker_up(false);
+    const auto down = api_->healthz();
+    EXPECT_EQ(down.status, 503);
+    EXPECT_EQ(json::parse(down.body), json({{"ok", false}, {"broker", "down"}}));
+    api_->set_broker_up(true);
+    EXPECT_EQ(api_->healthz().status, 200);
+}
+
 TEST_F(ServerApi, LoginAnswerShape) {
     const auto r = login("ALICE@example.org ", "correct horse");
     ASSERT_EQ(r.status, 200) << r.body;
@@ -127,9 +136,25 @@ TEST_F(ServerApi, FiveFailuresThen429ForTheRestOfTheWindow) {
     EXPECT_EQ(login("alice@example.org", "correct horse").status, 200);
 }
 
-TEST_F(ServerApi, FailuresFromOneAddressLockIt) {
+TEST_F(ServerApi, OneEmailsFailuresLockOnlyThatEmail) {
     for (int i = 0; i < 5; ++i)
-        EXPECT_EQ(login("user" + std::to_string(i) + "@example.org", "x", "10.9.9.9").status, 401);
+        EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 401);
+    EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 429);
+    EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.9").status, 200);
+}
+
+// Each failed login costs a password hash: a small budget keeps this quick
+// (the limiter's own tests cover the default of 50).
+TEST_F(ServerApi, FailuresFromOneAddressLockItWithALargerBudget) {
+    ApiSettings settings;
+    settings.token_key = kKey;
+    settings.login_limits.per_address = 8;
+    api_ = std::make_unique<Api>(
+        *store_, settings, [](std::string, std::string) {}, [this] { return now_; });
+    for (int i = 0; i < 8; ++i)  // never 5 for one email
+        EXPECT_EQ(login("user" + std::to_string(i % 4) + "@example.org", "x", "10.9.9.9").status,
+                  401)
+            << i;
     EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.9").status, 429);
     EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.8").status, 200);
 }

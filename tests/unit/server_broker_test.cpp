@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "server/archiver.hpp"
 #include "server/broker_config.hpp"
@@ -82,8 +84,18 @@ TEST(ServerBrokerConfig, PathsThatWouldBreakTheFileAreRefused) {
     }
 }
 
-TEST(ServerBrokerConfig, PluginDefaultsToBesideTheExecutable) {
-    EXPECT_TRUE(default_plugin_path().ends_with("/libmqchat_auth.so"));
+TEST(ServerBrokerConfig, PluginIsLookedForBesideTheExecutableThenInstalled) {
+    EXPECT_EQ(plugin_candidates("/opt/mqchat/bin", "/usr/local/lib/mqchat/libmqchat_auth.so"),
+              (std::vector<std::string>{"/opt/mqchat/bin/libmqchat_auth.so",
+                                        "/opt/mqchat/lib/mqchat/libmqchat_auth.so",
+                                        "/usr/local/lib/mqchat/libmqchat_auth.so"}));
+    // An installed mqchatd in the prefix it was built for: no duplicate.
+    EXPECT_EQ(plugin_candidates("/usr/local/bin", "/usr/local/lib/mqchat/libmqchat_auth.so"),
+              (std::vector<std::string>{"/usr/local/bin/libmqchat_auth.so",
+                                        "/usr/local/lib/mqchat/libmqchat_auth.so"}));
+    EXPECT_EQ(plugin_candidates("", "/usr/lib/mqchat/libmqchat_auth.so"),
+              (std::vector<std::string>{"/usr/lib/mqchat/libmqchat_auth.so"}));
+    EXPECT_NE(default_plugin_places().find("/libmqchat_auth.so"), std::string::npos);
 }
 
 TEST(ServerHostPort, ParsesHostAndPort) {
@@ -122,6 +134,81 @@ TEST(ServerSupervisor, BackoffDoublesFromHalfASecondToTen) {
     for (int i = 0; i < 7; ++i)
         seen.push_back(next_backoff_ms(seen.back()));
     EXPECT_EQ(seen, (std::vector<std::int64_t>{500, 1000, 2000, 4000, 8000, 10000, 10000, 10000}));
+}
+
+TEST(ServerSupervisor, FailureCauseIsTheLastErrorOfTheLog) {
+    // What Mosquitto 2.0.11 logs when its port is taken (no final newline).
+    EXPECT_EQ(broker_failure_cause("2026-11-24T07:33:28: mosquitto version 2.0.11 starting\n"
+                                   "2026-11-24T07:33:28: Opening ipv4 listen socket on port 1.\n"
+                                   "2026-11-24T07:33:28: Error: Address already in use"),
+              "Address already in use");
+    // ... and when the plugin cannot be loaded (default timestamps).
+    EXPECT_EQ(broker_failure_cause("1795505598: Loading plugin: /x.so\n"
+                                   "1795505598: Error: Unable to load auth plugin \"/x.so\".\n"
+                                   "1795505598: Load error: /x.so: cannot open shared object file\n"
+                                   "\n"),
+              "Load error: /x.so: cannot open shared object file");
+    EXPECT_EQ(broker_failure_cause("2026-11-24T07:33:28: mosquitto version 2.0.11 terminating\r\n"),
+              "mosquitto version 2.0.11 terminating");  // no error: the last line
+    EXPECT_EQ(broker_failure_cause("Warning: no timestamp here: kept\n"),
+              "Warning: no timestamp here: kept");
+    EXPECT_EQ(broker_failure_cause(""), "");
+    EXPECT_EQ(broker_failure_cause("\n\n"), "");
+}
+
+// A stand-in for mosquitto that logs a taken port and exits 1, every time.
+std::string failing_broker(const servertest::ScratchDir& dir, const std::string& log) {
+    const std::string path = dir.file("fake-mosquitto");
+    std::ofstream(path) << "#!/bin/sh\n"
+                        << "echo 'T: Opening ipv4 listen socket on port 1.' >> " << log << "\n"
+                        << "printf '2026-11-24T07:33:28: Error: Address already in use' >> " << log
+                        << "\n"
+                        << "exit 1\n";
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+// Ticks with a clock 100 ms ahead each time (so backoffs pass quickly but a
+// child never looks like it ran for kStableRunMs) until `done` or 20 s of real time.
+template <typename Done>
+void tick_until(BrokerSupervisor& supervisor, std::int64_t& now, Done done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done() && std::chrono::steady_clock::now() < until) {
+        now += 100;
+        supervisor.tick(now);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the child runs for real
+    }
+}
+
+TEST(ServerSupervisor, GivesUpOnABrokerThatNeverStartsNamingTheCause) {
+    servertest::ScratchDir dir;
+    const std::string log = dir.file("mosquitto.log");
+    BrokerSupervisor supervisor(failing_broker(dir, log), dir.file("conf"), log);
+    std::int64_t now = 0;
+    supervisor.start(now);
+    tick_until(supervisor, now, [&] { return supervisor.gave_up(); });
+    ASSERT_TRUE(supervisor.gave_up());
+    EXPECT_EQ(supervisor.restarts(), kMaxStartupFailures - 1);
+    EXPECT_FALSE(supervisor.running());
+    EXPECT_EQ(supervisor.failure(),
+              "the broker could not start: Address already in use (it exited with status 1, 3 "
+              "times in a row; its log: " +
+                  log + ")");
+    EXPECT_EQ(supervisor.wait_hint_ms(now), -1);  // nothing more to do
+    supervisor.tick(now + 60000);
+    EXPECT_FALSE(supervisor.running());
+}
+
+TEST(ServerSupervisor, AfterReadyItRestartsForever) {
+    servertest::ScratchDir dir;
+    const std::string log = dir.file("mosquitto.log");
+    BrokerSupervisor supervisor(failing_broker(dir, log), dir.file("conf"), log);
+    std::int64_t now = 0;
+    supervisor.start(now);
+    supervisor.mark_ready();
+    tick_until(supervisor, now, [&] { return supervisor.restarts() >= 2 * kMaxStartupFailures; });
+    EXPECT_GE(supervisor.restarts(), 2 * kMaxStartupFailures);
+    EXPECT_FALSE(supervisor.gave_up());
 }
 
 TEST(ServerSecrets, KeyFileIsCreatedPrivateAndReadBack) {

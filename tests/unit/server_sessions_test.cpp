@@ -64,8 +64,17 @@ TEST(ServerBearer, ParsesOnlyPlausibleSecrets) {
     EXPECT_FALSE(bearer_secret("Bearer " + std::string(300, 'a')));
 }
 
+constexpr LoginLimits kLimits{.per_email = 5, .per_address = 50, .window_ms = 300000};
+
+TEST(ServerRateLimiter, DefaultsAreFivePerEmailAndFiftyPerAddressIn5Minutes) {
+    const LoginLimits defaults;
+    EXPECT_EQ(defaults.per_email, kLimits.per_email);
+    EXPECT_EQ(defaults.per_address, kLimits.per_address);
+    EXPECT_EQ(defaults.window_ms, kLimits.window_ms);
+}
+
 TEST(ServerRateLimiter, FifthFailureLocksTheEmailForTheRestOfTheWindow) {
-    LoginRateLimiter limiter(5, 300000);
+    LoginRateLimiter limiter(kLimits);
     for (int i = 0; i < 4; ++i)
         limiter.record_failure("alice@x", "10.0.0." + std::to_string(i), 1000 + i);
     EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.9", 2000));
@@ -76,27 +85,52 @@ TEST(ServerRateLimiter, FifthFailureLocksTheEmailForTheRestOfTheWindow) {
     EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.9", 1000 + 300000));  // window over
 }
 
-TEST(ServerRateLimiter, FiveFailuresFromOneAddressLockThatAddress) {
-    LoginRateLimiter limiter(5, 300000);
+// Everyone behind one NAT shares an address: one user's typos lock that
+// user's email, not the address.
+TEST(ServerRateLimiter, OneEmailsFailuresDoNotLockItsAddress) {
+    LoginRateLimiter limiter(kLimits);
     for (int i = 0; i < 5; ++i)
-        limiter.record_failure("user" + std::to_string(i) + "@x", "10.0.0.1", 1000);
-    EXPECT_TRUE(limiter.locked("fresh@x", "10.0.0.1", 1001));
-    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.2", 1001));
+        limiter.record_failure("alice@x", "10.0.0.1", 1000);
+    EXPECT_TRUE(limiter.locked("alice@x", "10.0.0.1", 1001));
+    EXPECT_FALSE(limiter.locked("bob@x", "10.0.0.1", 1001));
+    // More failures for the locked email (a client retrying blindly) are not
+    // counted against the address either until its own budget is spent.
+    for (int i = 0; i < 40; ++i)
+        limiter.record_failure("alice@x", "10.0.0.1", 1002);
+    EXPECT_FALSE(limiter.locked("bob@x", "10.0.0.1", 1003));
+}
+
+TEST(ServerRateLimiter, FiftyFailuresFromOneAddressLockThatAddress) {
+    LoginRateLimiter limiter(kLimits);
+    for (int i = 0; i < 49; ++i)  // password spraying: each email stays under 5
+        limiter.record_failure("user" + std::to_string(i) + "@x", "10.0.0.1", 1000 + i);
+    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.1", 2000));
+    limiter.record_failure("user49@x", "10.0.0.1", 2000);
+    EXPECT_TRUE(limiter.locked("fresh@x", "10.0.0.1", 2001));
+    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.2", 2001));
+    EXPECT_TRUE(limiter.locked("fresh@x", "10.0.0.1", 1000 + 299999));
+    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.1", 1000 + 300000));  // window over
 }
 
 TEST(ServerRateLimiter, SuccessClearsTheEmailButNotTheAddress) {
-    LoginRateLimiter limiter(5, 300000);
+    LoginRateLimiter limiter(kLimits);
     for (int i = 0; i < 4; ++i)
         limiter.record_failure("alice@x", "10.0.0.1", 1000);
     limiter.record_success("alice@x");
     limiter.record_failure("alice@x", "10.0.0.2", 1001);
     EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.3", 1002));
-    limiter.record_failure("bob@x", "10.0.0.1", 1003);  // address: 5th failure
-    EXPECT_TRUE(limiter.locked("carol@x", "10.0.0.1", 1004));
+    // The sprayer's own account logging in between guesses buys nothing.
+    for (int i = 0; i < 45; ++i) {
+        limiter.record_failure("victim" + std::to_string(i) + "@x", "10.0.0.1", 1003);
+        if (i % 10 == 0) limiter.record_success("mallory@x");
+    }
+    EXPECT_FALSE(limiter.locked("carol@x", "10.0.0.1", 1004));  // 4 + 45 = 49
+    limiter.record_failure("victim@x", "10.0.0.1", 1005);
+    EXPECT_TRUE(limiter.locked("carol@x", "10.0.0.1", 1006));
 }
 
 TEST(ServerRateLimiter, OldWindowsArePrunedUnderPressure) {
-    LoginRateLimiter limiter(5, 1000);
+    LoginRateLimiter limiter({.per_email = 5, .per_address = 50, .window_ms = 1000});
     for (int i = 0; i < 6000; ++i)
         limiter.record_failure("u" + std::to_string(i) + "@x", "a" + std::to_string(i), 0);
     EXPECT_GT(limiter.tracked_keys(), 10000U);

@@ -16,6 +16,18 @@ UserRecord user(const std::string& id, const std::string& email) {
     return {id, email, "Name of " + id, "$argon2id$fake", 1000};
 }
 
+// Store::insert_user needs the latest schema; old schemas get raw SQL.
+void insert_old_user(const std::string& db_path, const UserRecord& u) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO users(id, email, name, password_hash, created_at) "
+        "VALUES ('" +
+        u.id + "', '" + u.email + "', 'n', 'h', 0)";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 Message message(const std::string& id, const std::string& text) {
     Message m;
     m.id = id;
@@ -46,7 +58,7 @@ TEST(ServerStoreMigrations, OldSchemaIsUpgradedKeepingItsData) {
     {
         auto v1 = Store::open(dir.file("db"), 1);
         EXPECT_EQ(v1->schema_version(), 1);
-        EXPECT_EQ(v1->insert_user(user("alice", "alice@example.org")), InsertUser::inserted);
+        insert_old_user(dir.file("db"), user("alice", "alice@example.org"));
     }
     auto store = Store::open(dir.file("db"));
     EXPECT_EQ(store->schema_version(), Store::latest_version());
@@ -105,9 +117,44 @@ TEST(ServerStoreUsers, InsertFindListDelete) {
     const auto all = store->users();
     ASSERT_EQ(all.size(), 2U);
     EXPECT_EQ(all[0].id, "alice");  // ordered by id
-    EXPECT_TRUE(store->delete_user("alice@example.org"));
-    EXPECT_FALSE(store->delete_user("alice@example.org"));
+    EXPECT_TRUE(store->delete_user("alice@example.org", 3000));
+    EXPECT_FALSE(store->delete_user("alice@example.org", 3001));
     EXPECT_FALSE(store->user_by_id("alice"));
+}
+
+TEST(ServerStoreUsers, DeletedIdsAreRetiredForGood) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    EXPECT_FALSE(store->id_taken("alice"));
+    ASSERT_EQ(store->insert_user(user("alice", "alice@example.org")), InsertUser::inserted);
+    EXPECT_TRUE(store->id_taken("alice"));
+    ASSERT_TRUE(store->delete_user("alice@example.org", 3000));
+    EXPECT_TRUE(store->id_taken("alice"));
+    // Not with the same email, not with another one.
+    EXPECT_EQ(store->insert_user(user("alice", "alice@example.org")), InsertUser::id_taken);
+    EXPECT_EQ(store->insert_user(user("alice", "new@example.org")), InsertUser::id_taken);
+    EXPECT_FALSE(store->user_by_id("alice"));
+    // The email itself is free again, under another id.
+    EXPECT_EQ(store->insert_user(user("alice2", "alice@example.org")), InsertUser::inserted);
+    EXPECT_TRUE(Store::open(dir.file("db"))->id_taken("alice"));  // kept on disk
+}
+
+TEST(ServerStoreMigrations, UpgradeRetiresSendersWithoutAnAccount) {
+    servertest::ScratchDir dir;
+    {
+        auto v2 = Store::open(dir.file("db"), 2);
+        insert_old_user(dir.file("db"), user("bob", "bob@example.org"));
+        v2->insert_message("general", message("m1", "from a deleted alice"), 1);  // user "alice"
+        auto from_bob = message("m2", "from bob");
+        from_bob.user = "bob";
+        v2->insert_message("general", from_bob, 2);
+    }
+    auto store = Store::open(dir.file("db"));
+    EXPECT_TRUE(store->id_taken("alice"));
+    EXPECT_EQ(store->insert_user(user("alice", "alice@example.org")), InsertUser::id_taken);
+    EXPECT_TRUE(store->id_taken("bob"));  // still an account
+    EXPECT_TRUE(store->delete_user("bob@example.org", 5));
+    EXPECT_TRUE(store->id_taken("bob"));
 }
 
 TEST(ServerStoreSessions, ValidUntilExpiryOrRevocation) {
@@ -128,9 +175,11 @@ TEST(ServerStoreSessions, DeletingTheUserDeletesItsSessions) {
     auto store = Store::open(dir.file("db"));
     store->insert_user(user("alice", "alice@example.org"));
     store->insert_session("hash1", "alice", 1000, 5000);
-    store->delete_user("alice@example.org");
-    store->insert_user(user("alice", "alice@example.org"));  // same id again
+    store->insert_session("hash2", "alice", 1000, 5000);
+    store->delete_user("alice@example.org", 1500);
     EXPECT_FALSE(store->session_user("hash1", 2000));
+    EXPECT_FALSE(store->session_user("hash2", 2000));
+    EXPECT_FALSE(store->revoke_session("hash1", 2000));  // gone, not merely unusable
 }
 
 TEST(ServerStoreSessions, PurgeDropsExpiredAndRevoked) {
