@@ -34,6 +34,7 @@ class Access {
 
     bool has_server() const { return api_ != nullptr; }
     ServerApi& api() { return *api_; }
+    const ServerApi& api() const { return *api_; }
     const std::string& session_secret() const { return session_.session; }
     const std::string& user_id() const { return user_id_; }
     const std::string& user_name() const { return user_name_; }

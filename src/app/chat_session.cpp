@@ -39,7 +39,7 @@ std::string server_label(const Access& access, const Plan& plan) {
     const std::string who = access.user_id().empty() ? "anonymous" : access.user_id();
     std::string where;
     if (access.has_server()) {
-        where = const_cast<Access&>(access).api().base_url();
+        where = access.api().base_url();
         if (auto p = where.find("://"); p != std::string::npos) where.erase(0, p + 3);
     } else if (plan.broker) {
         where = plan.broker->to_string();
@@ -197,6 +197,21 @@ class ChatSession {
         in_flight_.emplace(*ticket, std::move(out));
     }
 
+    // Unacknowledged messages go again on the next connection; their ids make
+    // the repeat harmless for every reader.
+    void requeue_in_flight() {
+        for (auto& [ticket, out] : in_flight_)
+            unsent_.push_back(std::move(out));
+        in_flight_.clear();
+    }
+
+    // Ends the session after the terminal is restored, with this error.
+    void stop(const ApiError& err) {
+        exit_stage_ = err.stage;
+        exit_message_ = err.cause;
+        exit_code_ = err.exit_code;
+    }
+
     void flush_unsent() {
         std::vector<Outgoing> waiting = std::move(unsent_);
         unsent_.clear();
@@ -255,13 +270,7 @@ class ChatSession {
     void adopt(const BrokerAccess& access) {
         refresh_at_ms_ = access.refresh_at_ms;
         model_.on_token(access.expires_at_ms);
-        if (connected_) {
-            // Unacknowledged messages go again on the new connection; their
-            // ids make the repeat harmless for every reader.
-            for (auto& [ticket, out] : in_flight_)
-                unsent_.push_back(std::move(out));
-            in_flight_.clear();
-        }
+        if (connected_) requeue_in_flight();
         connected_ = false;
         link_.adopt(access);
     }
@@ -282,12 +291,7 @@ class ChatSession {
     void on_token(std::variant<BrokerAccess, ApiError>& answer, const std::string& why) {
         token_requested_ = false;
         if (auto* err = std::get_if<ApiError>(&answer)) {
-            if (err->unauthorized) {
-                exit_stage_ = err->stage;
-                exit_message_ = err->cause;
-                exit_code_ = err->exit_code;
-                return;
-            }
+            if (err->unauthorized) return stop(*err);
             model_.notice_here("token (" + why + "): " + err->cause + "; trying again in 30 s",
                                platform::now_ms());
             refresh_at_ms_ = platform::now_ms() + 30000;
@@ -316,12 +320,7 @@ class ChatSession {
             auto page = access_.api().history(session, room, limit, before, after);
             return [this, room, kind, limit, page = std::move(page)]() mutable {
                 if (auto* err = std::get_if<ApiError>(&page)) {
-                    if (err->unauthorized) {
-                        exit_stage_ = err->stage;
-                        exit_message_ = err->cause;
-                        exit_code_ = err->exit_code;
-                        return;
-                    }
+                    if (err->unauthorized) return stop(*err);
                     model_.on_history_failed(room, err->cause);
                     return;
                 }
@@ -376,18 +375,15 @@ class ChatSession {
                 break;
             case MqttEvent::Type::connection_lost:
                 connected_ = false;
+                lost_since_subscribe_ = true;
                 if (!e.planned) {
-                    lost_since_subscribe_ = true;
                     retry_interval_ms_ = 1000;
                     model_.on_link(LinkState::reconnecting,
                                    platform::now_ms() + retry_interval_ms_);
                 } else {
-                    lost_since_subscribe_ = true;
                     model_.on_link(LinkState::connecting);
                 }
-                for (auto& [ticket, out] : in_flight_)
-                    unsent_.push_back(std::move(out));
-                in_flight_.clear();
+                requeue_in_flight();
                 break;
             case MqttEvent::Type::subscribed:
                 if (!subscribing_.empty()) {
@@ -431,23 +427,13 @@ class ChatSession {
 
     void on_connect_failed(const MqttEvent& e) {
         const bool refused = e.reason_code == 0x86 || e.reason_code == 0x87;
-        if (!ever_connected_ && !refused) {
-            exit_stage_ = "broker";
-            exit_message_ = link_.connect_failure(e);
-            exit_code_ = to_int(ExitCode::broker_failed);
-            return;
-        }
         if (refused && access_.has_server() && !renewed_) {
             renewed_ = true;  // the token was refused: one new token
             request_token("the broker refused the token");
             return;
         }
-        if (refused && !ever_connected_) {
-            exit_stage_ = "broker";
-            exit_message_ = link_.connect_failure(e);
-            exit_code_ = to_int(ExitCode::broker_failed);
-            return;
-        }
+        if (!ever_connected_)
+            return stop({to_int(ExitCode::broker_failed), "broker", link_.connect_failure(e)});
         retry_interval_ms_ = std::min<std::int64_t>(
             std::max<std::int64_t>(retry_interval_ms_, 1000) * 2, kRetryCapMs);
         model_.on_link(LinkState::reconnecting, platform::now_ms() + retry_interval_ms_);

@@ -14,48 +14,9 @@ root=$2
 
 help=$("$bin" --help) || { echo "cannot run $bin --help" >&2; exit 1; }
 
-# Prints the option names of a CLI11 help text, one a line. Option lines are
-# indented by exactly two spaces and start with '-'. Their left column ends at
-# the first run of two spaces; its first word holds the comma-separated names
-# ("-C,--count N" -> -C --count).
-option_names() {
-    local line left names name
-    local -a parts
-    while IFS= read -r line; do
-        [[ $line =~ ^\ \ -[^\ ] ]] || continue
-        left=${line#  }
-        left=${left%%  *}
-        names=${left%% *}
-        IFS=, read -r -a parts <<<"$names"
-        for name in "${parts[@]}"; do
-            if [[ $name =~ ^--[A-Za-z0-9][A-Za-z0-9-]*$ || $name =~ ^-[A-Za-z0-9]$ ]]; then
-                printf '%s\n' "$name"
-            else
-                echo "cannot parse option name '$name' in: $line" >&2
-                return 1
-            fi
-        done
-    done <<<"$1"
-}
-
-# Prints the command names of the "Subcommands:" section of a help text.
-command_names() {
-    local line in_section=0
-    while IFS= read -r line; do
-        if [[ $line == Subcommands:* ]]; then
-            in_section=1
-            continue
-        fi
-        ((in_section)) || continue
-        [[ -z $line ]] && break
-        if [[ $line =~ ^\ \ ([a-z][a-z0-9-]*)(\ |$) ]]; then
-            printf '%s\n' "${BASH_REMATCH[1]}"
-        else
-            echo "cannot parse command in: $line" >&2
-            return 1
-        fi
-    done <<<"$1"
-}
+# option_names and command_names
+# shellcheck source=cli11_help.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cli11_help.sh"
 
 names=$(option_names "$help")
 mapfile -t options <<<"$names"
