@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,9 @@ constexpr int kOlderPage = 100;              // each step further back
 constexpr int kGapPage = 500;                // after a reconnect
 constexpr std::int64_t kRetryCapMs = 30000;  // the transport's reconnect backoff cap
 constexpr int kQuitGraceMs = 3000;           // waiting for acks of pending messages on /quit
+// Broker events handled between two looks at the keyboard: under a flood the
+// queue can hold thousands, and a keystroke must not wait behind all of them.
+constexpr std::size_t kEventBatch = 256;
 
 std::string server_label(const Access& access, const Plan& plan) {
     const std::string who = access.user_id().empty() ? "anonymous" : access.user_id();
@@ -88,6 +92,8 @@ class ChatSession {
         const int code = loop();
         terminal_.reset();  // the shell gets its terminal back first
         link_.close();
+        take_mqtt_events();
+        settle_acknowledgements();
         if (!exit_message_.empty()) reporter_.error(exit_stage_, exit_message_);
         // For bench/ and the curious (-v): what the session cost.
         reporter_.info("tui", std::to_string(frames_) + " frames drawn for " +
@@ -115,6 +121,7 @@ class ChatSession {
             if (dirty_) timeout = std::min(timeout, kFrameMs - static_cast<int>(now - last_frame_));
             if (quit_deadline_ > 0)
                 timeout = std::min(timeout, static_cast<int>(quit_deadline_ - now));
+            if (!backlog_.empty()) timeout = 0;  // only a look at the keys before the next batch
             timeout = std::clamp(timeout, 0, kTickMs);
             const auto ready = wait_readable({signals_.fd(), terminal_->input_fd(),
                                               terminal_->resize_fd(), link_.fd(), http_.fd()},
@@ -122,7 +129,8 @@ class ChatSession {
             if (ready[0] && signals_.take() != 0) return to_int(ExitCode::interrupted);
             if (ready[2] && terminal_->take_resize()) dirty_ = true;
             if (ready[1]) on_keys();
-            if (ready[3]) on_mqtt_events();
+            if (ready[3]) take_mqtt_events();
+            handle_mqtt_batch();
             if (ready[4]) {
                 http_.apply_results();
                 dirty_ = true;
@@ -137,7 +145,9 @@ class ChatSession {
                 last_tick_ = after;
                 dirty_ = true;  // countdowns and the token's lifetime move on
             }
-            if (dirty_ && after - last_frame_ >= kFrameMs) draw(after);
+            // A keystroke is echoed at once; everything else waits for the
+            // next frame slot.
+            if (typed_ || (dirty_ && after - last_frame_ >= kFrameMs)) draw(after);
         }
     }
 
@@ -148,6 +158,7 @@ class ChatSession {
         terminal_->draw(screen);
         last_frame_ = monotonic_now;
         dirty_ = false;
+        typed_ = false;
         ++frames_;
         perform(model_.after_layout(report));
     }
@@ -158,6 +169,7 @@ class ChatSession {
         for (const Key& key : terminal_->read_keys()) {
             perform(model_.on_key(key, platform::now_ms()));
             dirty_ = true;
+            typed_ = true;
         }
     }
 
@@ -171,7 +183,11 @@ class ChatSession {
                     request_token("joining #" + a.room);
                     break;
                 case Action::Kind::part:
-                    break;  // its messages are ignored; the next token leaves it out
+                    // The token keeps covering the room until its next refresh,
+                    // which leaves it out; a reconnect just for that is not worth it.
+                    if (connected_) link_.mqtt().unsubscribe(room_topic(a.room));
+                    history_requested_.erase(a.room);  // a later /join starts afresh
+                    break;
                 case Action::Kind::fetch_older:
                     fetch_history(a.room, ChatModel::Page::older, kOlderPage, a.before, {});
                     break;
@@ -348,9 +364,24 @@ class ChatSession {
 
     // --- MQTT
 
-    void on_mqtt_events() {
-        for (auto& e : link_.take_events()) {
-            on_mqtt(e);
+    void take_mqtt_events() {
+        for (auto& e : link_.take_events())
+            backlog_.push_back(std::move(e));
+    }
+
+    // On the way out: acks still queued must not send their messages to the
+    // outbox; the rest of the backlog is not worth the wait.
+    void settle_acknowledgements() {
+        for (const MqttEvent& e : backlog_)
+            if (e.type == MqttEvent::Type::published || e.type == MqttEvent::Type::publish_failed)
+                on_mqtt(e);
+        backlog_.clear();
+    }
+
+    void handle_mqtt_batch() {
+        for (std::size_t n = 0; n < kEventBatch && !backlog_.empty(); ++n) {
+            on_mqtt(backlog_.front());
+            backlog_.pop_front();
             dirty_ = true;
         }
     }
@@ -461,6 +492,7 @@ class ChatSession {
     std::set<std::string> from_outbox_;  // resent this session, still on disk
     std::map<std::uint64_t, Outgoing> in_flight_;
     std::vector<Outgoing> unsent_;
+    std::deque<MqttEvent> backlog_;  // taken from the link, not handled yet
     std::vector<std::string> subscribing_;
     std::map<std::string, bool> history_requested_;
     std::int64_t refresh_at_ms_ = 0;
@@ -471,6 +503,7 @@ class ChatSession {
     long frames_ = 0;
     long live_messages_ = 0;
     bool dirty_ = true;
+    bool typed_ = false;  // keys handled since the last frame
     bool connected_ = false;
     bool ever_connected_ = false;
     bool renewed_ = false;

@@ -3,6 +3,7 @@
 #include "chat_layout.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "sanitize.hpp"
 #include "time_format.hpp"
@@ -164,33 +165,57 @@ void draw_row(Screen& screen, int y, const Row& row) {
         screen.put(y, seg.col, seg.text, seg.style);
 }
 
+// Where a wrapped row came from: the message and its row counted from the
+// message's last (a divider above a message counts as one more of its rows).
+struct RowOrigin {
+    const std::string* id;
+    int row;
+};
+
 // The pane, bottom-up: only as many messages as the view (plus a page for
 // scrolling) needs are wrapped, so a long scrollback costs little per frame.
+// Scrolled up, the view stays on its anchor message however much arrives below.
 void draw_pane(Screen& screen, const RoomState& room, int top, int height, LayoutReport& report) {
     const int width = screen.width();
     const Columns c = columns_for(width);
     const auto& entries = room.log.entries();
-    const int wanted = room.scroll + 2 * height + 3;
-    std::vector<Row> rows;  // newest first
+    const bool anchored = room.scroll > 0 && !room.scroll_anchor.empty();
+    std::optional<int> anchor_scroll;  // rows below the anchor, once it is wrapped
+    std::vector<Row> rows;             // newest first
+    std::vector<RowOrigin> origins;    // one per row
     int divider_count = 0;
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-        if (static_cast<int>(rows.size()) >= wanted) {
+        const int scroll = anchor_scroll.value_or(anchored ? -1 : room.scroll);
+        if (scroll >= 0 && static_cast<int>(rows.size()) >= scroll + 2 * height + 3) {
             all = false;
             break;
         }
-        ++divider_count;
+        if (it->message.kind != MessageKind::notice) ++divider_count;  // as unread counts
+        const int first = static_cast<int>(rows.size());
         auto message = message_rows(*it, c, width);
         for (auto r = message.rbegin(); r != message.rend(); ++r)
             rows.push_back(std::move(*r));
         if (!room.divider_before.empty() && it->message.id == room.divider_before &&
             std::next(it) != entries.rend())
             rows.push_back(divider_row(width, divider_count));
+        const int count = static_cast<int>(rows.size()) - first;
+        for (int i = 0; i < count; ++i)
+            origins.push_back({&it->message.id, i});
+        if (anchored && it->message.id == room.scroll_anchor)
+            anchor_scroll = first + std::clamp(room.scroll_anchor_row, 0, count - 1);
     }
     const int total = static_cast<int>(rows.size());
     report.pane_height = height;
     report.max_scroll = std::max(total - height, 0);
-    const int scroll = std::min(room.scroll, report.max_scroll);
+    // An anchor gone from the scrollback (trimmed) leaves the view at the top.
+    const int wanted = anchor_scroll.value_or(anchored ? report.max_scroll : room.scroll);
+    const int scroll = std::min(wanted, report.max_scroll);
+    report.scroll = scroll;
+    if (scroll > 0 && scroll < total) {
+        report.anchor_id = *origins[static_cast<std::size_t>(scroll)].id;
+        report.anchor_row = origins[static_cast<std::size_t>(scroll)].row;
+    }
     report.top_visible = all && scroll + height >= total;
     for (int i = 0; i < height; ++i) {
         const int index = scroll + i;  // 0 = newest row

@@ -272,6 +272,7 @@ std::vector<Action> ChatModel::answer_prompt(const Key& key, std::int64_t now_ms
 void ChatModel::switch_to(std::size_t index) {
     if (index >= rooms_.size()) return;
     if (index != active_ && active_ < rooms_.size()) rooms_[active_].divider_before.clear();
+    if (index != active_) want_older_ = false;  // asked in the room left behind
     active_ = index;
     RoomState& r = rooms_[active_];
     if (r.unread == 0) r.divider_before.clear();
@@ -283,6 +284,7 @@ void ChatModel::scroll_by(int rows) {
     RoomState& r = rooms_[active_];
     if (rows > 0 && r.scroll + rows > max_scroll_) want_older_ = true;
     r.scroll = std::clamp(r.scroll + rows, 0, std::max(max_scroll_, 0));
+    r.scroll_anchor.clear();  // the next frame anchors the new position
     if (r.scroll == 0) r.new_below = 0;
 }
 
@@ -427,6 +429,11 @@ std::vector<Action> ChatModel::after_layout(const LayoutReport& report) {
     pane_height_ = std::max(report.pane_height, 1);
     max_scroll_ = report.max_scroll;
     RoomState& r = rooms_[active_];
+    if (report.scroll >= 0) {
+        r.scroll = report.scroll;
+        r.scroll_anchor = report.anchor_id;
+        r.scroll_anchor_row = report.anchor_row;
+    }
     r.scroll = std::clamp(r.scroll, 0, std::max(max_scroll_, 0));
     const bool can_fetch = settings_.has_server && r.history_loaded && !r.history_complete &&
                            !r.loading_older && !r.log.trimmed();

@@ -26,6 +26,10 @@ struct RoomState {
     int mentions = 0;
     std::string divider_before;  // id of the first unread message shown on return
     int scroll = 0;              // rows scrolled up from the newest line
+    // While scrolled up, the message on the view's bottom row and which of
+    // its rows (0 = its last): new messages below must not move the view.
+    std::string scroll_anchor;
+    int scroll_anchor_row = 0;
     bool loading_older = false;
     bool history_complete = false;  // the server has nothing older
     bool history_loaded = false;    // the first page arrived (or there is no server)
@@ -62,6 +66,9 @@ struct LayoutReport {
     int pane_height = 0;
     int max_scroll = 0;        // rows above the pane at most (all loaded history)
     bool top_visible = false;  // the oldest loaded message is on screen
+    int scroll = -1;           // rows scrolled up as drawn (anchored); -1: not drawn
+    std::string anchor_id{};   // the message on the bottom row while scrolled up
+    int anchor_row = 0;
 };
 
 class ChatModel {

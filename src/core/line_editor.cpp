@@ -360,6 +360,10 @@ LineEditor::View LineEditor::view(int width) {
     } else if (cursor_col - col_of(first) + need > cols) {
         first = at_col(cursor_col + need + context - cols);
     }
+    // Never more room on the right than a scroll step leaves while text is
+    // hidden on the left (the terminal grew after a narrow frame).
+    if (total >= cols && total + 1 - col_of(first) + context < cols)
+        first = at_col(total + 1 + context - cols);
     scroll_ = first < chars.size() ? chars[first].start : text_.size();
 
     View v;

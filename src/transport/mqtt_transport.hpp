@@ -60,6 +60,9 @@ class MqttTransport {
     virtual ~MqttTransport() = default;
     virtual void connect(const ConnectSettings& settings) = 0;
     virtual void subscribe(const std::string& topic, int qos) = 0;
+    // Best effort: when not connected there is nothing to undo, since every
+    // connection starts clean and subscribes to what is wanted then.
+    virtual void unsubscribe(const std::string& topic) = 0;
     // A ticket for the publish, or nullopt when the client is not connected
     // right now (the caller keeps the message and retries after reconnect).
     virtual std::optional<std::uint64_t> publish(const std::string& topic,

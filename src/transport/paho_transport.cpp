@@ -89,6 +89,14 @@ class PahoTransport final : public MqttTransport {
         }
     }
 
+    void unsubscribe(const std::string& topic) override {
+        try {
+            client_->unsubscribe(topic);
+        } catch (const mqtt::exception&) {
+            // not connected at this instant: the next connection will not subscribe
+        }
+    }
+
     std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
                                          int qos) override {
         const std::uint64_t ticket = ++last_ticket;

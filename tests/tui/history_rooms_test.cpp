@@ -68,6 +68,41 @@ TEST(TuiHistory, PageUpPastTheFirstPageLoadsOlderMessages) {
     })) << tui->screen();
 }
 
+// Reading older messages while the room goes on: what arrives below is
+// counted on the bar, and the rows being read stay where they are.
+TEST(TuiHistory, TheScrolledUpViewStaysPutWhileMessagesArrive) {
+    World world;
+    std::string lines;
+    for (int i = 1; i <= 60; ++i)
+        lines += "msg " + three_digits(i) + "\n";
+    world.bob_sends_lines(lines);
+    ASSERT_TRUE(world.wait_archived_count(60)) << world.stack.log();
+    const auto tui = world.open();
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) {
+        return ready(r) && contains(r, "msg 060");
+    })) << tui->screen();
+    tui->keys({"PPage"});
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) { return contains(r, "more below"); }))
+        << tui->screen();
+    const auto pane = [](ScreenRows rows) {  // the message rows above the bar
+        rows.resize(static_cast<std::size_t>(row_of(rows, "more below")));
+        return rows;
+    };
+    const ScreenRows before = pane(tui->rows());
+    const auto shown = message_numbers(before);
+    ASSERT_FALSE(shown.empty()) << tui->screen();
+    EXPECT_LT(shown.back(), 60) << tui->screen();
+
+    world.bob_sends_lines("late one\nlate two\nlate three\n");
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) { return contains(r, "(3 new)"); }))
+        << tui->screen();
+    EXPECT_EQ(pane(tui->rows()), before) << tui->screen();
+    tui->keys({"Escape"});
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) {
+        return contains(r, "late three") && !contains(r, "more below");
+    })) << tui->screen();
+}
+
 TEST(TuiRooms, JoinSwitchesRoomsCountsUnreadAndMarksNewOnReturn) {
     World world;
     world.bob_says("before the join");
@@ -116,6 +151,39 @@ TEST(TuiRooms, JoinSwitchesRoomsCountsUnreadAndMarksNewOnReturn) {
     const StyledScreen styled = parse_escapes(tui->with_escapes());
     EXPECT_TRUE(styled.rows.at(22).is_bold("[1 general]")) << styled.rows.at(22).text;
     EXPECT_FALSE(styled.rows.at(22).is_bold("[2 ops]")) << styled.rows.at(22).text;
+}
+
+// /part leaves the room (the broker stops sending it) and a later /join of
+// the same room loads its history again.
+TEST(TuiRooms, PartThenJoinAgainShowsTheRoomsHistory) {
+    World world;
+    world.bob_says("ops before", "ops");
+    ASSERT_TRUE(world.wait_archived("ops before", "ops"));
+    const auto tui = world.open();
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) { return ready(r); })) << tui->screen();
+    tui->type("/join ops");
+    tui->keys({"Enter"});
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) {
+        return ready(r, "ops") && contains(r, "ops before");
+    })) << tui->screen();
+
+    tui->type("/part");
+    tui->keys({"Enter"});
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) {
+        return ready(r) && status_row(r).find("ops") == std::string::npos;
+    })) << tui->screen();
+    world.bob_says("ops while away", "ops");
+    ASSERT_TRUE(world.wait_archived("ops while away", "ops"));
+    world.bob_says("general after", "general");
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) { return contains(r, "general after"); }))
+        << tui->screen();
+    EXPECT_EQ(status_row(tui->rows()).find("ops"), std::string::npos) << tui->screen();
+
+    tui->type("/join ops");
+    tui->keys({"Enter"});
+    ASSERT_TRUE(tui->wait_for([](const ScreenRows& r) {
+        return ready(r, "ops") && contains(r, "ops before") && contains(r, "ops while away");
+    })) << tui->screen();
 }
 
 }  // namespace

@@ -541,6 +541,21 @@ TEST_F(ChatLayoutTest, UnreadDividerWithCtrlN) {
     EXPECT_EQ(rows[4], "09:42 carol new one");
 }
 
+// A local notice (an unreadable payload, a history error) among the new
+// messages is not one of them: the divider says what the status line said.
+TEST_F(ChatLayoutTest, UnreadDividerCountsMessagesNotNotices) {
+    history({msg("01", "bob", "seen before", kT0)});
+    say("/join random", kT0);
+    model.on_message("general", msg("02", "carol", "new one", kT0 + kMinute));
+    model.notice("general", "an unreadable payload", kT0 + kMinute);
+    model.on_message("general", msg("03", "carol", "new two", kT0 + kMinute));
+    EXPECT_EQ(model.rooms()[0].unread, 2);
+    key(Key::meta('1'));
+    const auto rows = rows_of(draw(40, 9));
+    EXPECT_EQ(rows[3], "──────────────── 2 new ─────────────────");
+    EXPECT_EQ(rows[4], "09:42 carol new one");
+}
+
 TEST_F(ChatLayoutTest, StatusLineWithRoomsUnreadAndMentions) {
     model.on_link(LinkState::connected);
     model.on_token(kNow + 12 * kMinute + 30 * 1000);
@@ -654,9 +669,11 @@ TEST_F(ChatLayoutTest, ScrolledUpShowsMoreBelow) {
     EXPECT_EQ(report.pane_height, 9);
     // Only what the view needs is laid out: a page and a bit more above it.
     EXPECT_EQ(report.max_scroll, 7 + 9 + 3);
+    // What arrives below does not move the view: it stays on its messages.
     model.on_message("general", msg("m200", "carol", "meanwhile", kNow));
     EXPECT_SCREEN(draw(80, 12), R"(
  #general                                                  alice@127.0.0.1:8080
+09:56 bob        message 15
 09:57 bob        message 16
 09:58 bob        message 17
 09:59 bob        message 18
@@ -664,7 +681,6 @@ TEST_F(ChatLayoutTest, ScrolledUpShowsMoreBelow) {
 10:01 bob        message 20
 10:02 bob        message 21
 10:03 bob        message 22
-10:04 bob        message 23
  ↓ more below (1 new) · Esc returns
  [1 general]                                                        ● connected
 >
@@ -675,6 +691,41 @@ TEST_F(ChatLayoutTest, ScrolledUpShowsMoreBelow) {
     EXPECT_EQ(rows[8], "10:11 bob        message 30");
     EXPECT_EQ(rows[9], "09:51 carol      meanwhile");
     EXPECT_EQ(rows_of(bottom)[9], "10:11 bob        message 30");
+}
+
+// Scrolled up, a flood of long (wrapped) messages below leaves the view on
+// the same rows; a resize keeps the same message at the bottom; PgDn then
+// moves from there, and Esc follows the newest again.
+TEST_F(ChatLayoutTest, TheScrolledViewIsAnchoredToItsMessages) {
+    std::vector<Message> page;
+    for (int i = 1; i <= 40; ++i)
+        page.push_back(msg("m" + std::to_string(100 + i), "bob", "message " + std::to_string(i),
+                           kT0 + i * kMinute));
+    history(std::move(page));
+    draw(80, 12);
+    key(Key::of(Key::Kind::page_up));
+    key(Key::of(Key::Kind::page_up));
+    auto pane = [](std::vector<std::string> rows) {  // without the bar and below
+        rows.resize(9);
+        return rows;
+    };
+    const auto before = pane(rows_of(draw(80, 12)));
+    EXPECT_EQ(before[8], "10:08 bob        message 27");
+    for (int i = 0; i < 50; ++i)
+        model.on_message("general", msg("n" + std::to_string(i), "carol",
+                                        std::string(150, 'x') + " " + std::to_string(i), kNow));
+    EXPECT_EQ(pane(rows_of(draw(80, 12))), before);
+    EXPECT_EQ(pane(rows_of(draw(80, 12))), before);  // and stays there frame after frame
+    EXPECT_EQ(model.current().new_below, 50);
+    // Narrower and shorter: message 27 is still the last one above the bar.
+    EXPECT_EQ(rows_of(draw(50, 8))[4], "10:08 bob    message 27");
+    EXPECT_EQ(rows_of(draw(80, 12))[8], "10:08 bob        message 27");
+    key(Key::of(Key::Kind::page_down));
+    EXPECT_EQ(rows_of(draw(80, 12))[8], "10:15 bob        message 34");
+    key(Key::of(Key::Kind::escape));
+    const auto bottom = rows_of(draw(80, 12));
+    EXPECT_EQ(bottom[9].substr(0, 22), "                 xxxxx");
+    EXPECT_EQ(model.current().new_below, 0);
 }
 
 TEST_F(ChatLayoutTest, ScrollingToTheTopReportsItVisible) {

@@ -802,5 +802,21 @@ TEST(LineEditorView, FollowsEditsThatMoveTheScrolledPart) {
     EXPECT_EQ(v.cursor_col, 1);
 }
 
+// After a one-column frame the scroll sits right at the cursor; when the
+// terminal grows back the text before it comes back into view.
+TEST(LineEditorView, GrowingAfterANarrowFrameFillsTheView) {
+    LineEditor e = with_text(std::string(100, 'x') + "yz");
+    EXPECT_EQ(e.view(1).text, "");
+    // 80 columns: a scroll step's room (80 / 3) after the end, as when typing.
+    LineEditor::View v = e.view(80);
+    EXPECT_EQ(v.text, std::string(51, 'x') + "yz");
+    EXPECT_EQ(v.cursor_col, 53);
+    press(e, Kind::left, 2);
+    EXPECT_EQ(e.view(3).text, "xyz");
+    v = e.view(40);
+    EXPECT_EQ(v.text, std::string(24, 'x') + "yz");
+    EXPECT_EQ(v.cursor_col, 24);
+}
+
 }  // namespace
 }  // namespace mqchat
