@@ -445,7 +445,8 @@ class ChatSession {
                 if (auto it = in_flight_.find(e.ticket); it != in_flight_.end()) {
                     if (e.reason_code >= 0x80) {
                         model_.on_publish_failed(it->second.message_id,
-                                                 transport::reason_text(e.reason_code));
+                                                 transport::reason_text(e.reason_code),
+                                                 platform::now_ms());
                         outbox_.remove(it->second.message_id);  // refused: never deliverable
                     } else {
                         unsent_.push_back(std::move(it->second));  // lost: try again

@@ -6,6 +6,7 @@
 
 #include "payload_codec.hpp"
 #include "room_name.hpp"
+#include "sanitize.hpp"
 #include "slash_commands.hpp"
 
 namespace mqchat {
@@ -54,9 +55,13 @@ std::vector<std::string> split_lines(const std::string& text) {
     while (start <= text.size()) {
         auto end = text.find('\n', start);
         if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(std::move(line));
+        // What we send is as clean as what we show: a paste of coloured
+        // terminal output must not carry its escapes to readers whose tools
+        // print payloads raw (mosquitto_sub). Tabs become spaces.
+        std::string_view raw = std::string_view(text).substr(start, end - start);
+        if (raw.ends_with('\r')) raw.remove_suffix(1);  // CRLF
+        std::string line = sanitize(raw, Newlines::keep);
+        if (line.find_first_not_of(' ') != std::string::npos) lines.push_back(std::move(line));
         start = end + 1;
     }
     return lines;
@@ -194,9 +199,9 @@ std::vector<Action> ChatModel::send_text(const std::string& text, MessageKind ki
     m.timestamp = now_ms;
     m.kind = kind;
     Action publish{Action::Kind::publish, r.name, m.id, encode_payload(m), {}};
+    const std::string id = m.id;
     LogEntry e{std::move(m), true, false, Delivery::pending};
-    r.log.append(std::move(e));
-    ++pending_;
+    if (r.log.append(std::move(e))) pending_.emplace(id, r.name);
     r.scroll = 0;
     r.new_below = 0;
     r.divider_before.clear();  // answering means the rest has been read
@@ -383,25 +388,31 @@ void ChatModel::on_history_failed(const std::string& room_name, const std::strin
     notice(room_name, "history: " + why, 0);
 }
 
-void ChatModel::on_published(const std::string& message_id) {
-    for (auto& r : rooms_) {
-        LogEntry* e = r.log.find(message_id);
-        if (!e || e->delivery != Delivery::pending) continue;
-        e->delivery = Delivery::sent;
-        --pending_;
-        return;
-    }
+// Pending messages are tracked apart from the logs: an ack must end the
+// pending state even when its entry was trimmed from the scrollback or its
+// room parted.
+std::optional<std::string> ChatModel::settle(const std::string& message_id, Delivery outcome) {
+    auto it = pending_.find(message_id);
+    if (it == pending_.end()) return std::nullopt;  // unknown, or settled already
+    std::string room_name = std::move(it->second);
+    pending_.erase(it);
+    if (RoomState* r = room(room_name))
+        if (LogEntry* e = r->log.find(message_id)) e->delivery = outcome;
+    return room_name;
 }
 
-void ChatModel::on_publish_failed(const std::string& message_id, const std::string& why) {
-    for (auto& r : rooms_) {
-        LogEntry* e = r.log.find(message_id);
-        if (!e || e->delivery != Delivery::pending) continue;
-        e->delivery = Delivery::failed;
-        --pending_;
-        notice(r.name, "not sent: " + why, e->message.timestamp);
-        return;
-    }
+void ChatModel::on_published(const std::string& message_id) {
+    settle(message_id, Delivery::sent);
+}
+
+void ChatModel::on_publish_failed(const std::string& message_id, const std::string& why,
+                                  std::int64_t now_ms) {
+    const auto room_name = settle(message_id, Delivery::failed);
+    if (!room_name) return;
+    if (room(*room_name))
+        notice(*room_name, "not sent: " + why, now_ms);
+    else
+        notice_here("not sent to #" + *room_name + ": " + why, now_ms);
 }
 
 void ChatModel::on_link(LinkState state, std::int64_t retry_at_ms, const std::string& detail) {
@@ -414,7 +425,9 @@ void ChatModel::notice(const std::string& room_name, const std::string& text, st
     RoomState* r = room(room_name);
     if (!r) return;
     Message m;
-    m.id = "local-" + std::to_string(++notice_counter_);
+    // A space: no id from the network can have one, so none can hide a notice
+    // as a duplicate.
+    m.id = "local notice " + std::to_string(++notice_counter_);
     m.kind = MessageKind::notice;
     m.text = text;
     m.timestamp = now_ms;
@@ -426,6 +439,7 @@ void ChatModel::notice_here(const std::string& text, std::int64_t now_ms) {
 }
 
 std::vector<Action> ChatModel::after_layout(const LayoutReport& report) {
+    if (report.pane_height <= 0) return {};  // too short for a pane: keep the scroll as it was
     pane_height_ = std::max(report.pane_height, 1);
     max_scroll_ = report.max_scroll;
     RoomState& r = rooms_[active_];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,7 +90,8 @@ class ChatModel {
     void on_history(const std::string& room, Page kind, std::vector<Message> page, int limit);
     void on_history_failed(const std::string& room, const std::string& why);
     void on_published(const std::string& message_id);
-    void on_publish_failed(const std::string& message_id, const std::string& why);
+    void on_publish_failed(const std::string& message_id, const std::string& why,
+                           std::int64_t now_ms);
     void on_link(LinkState state, std::int64_t retry_at_ms = 0, const std::string& detail = {});
     void on_token(std::int64_t expires_at_ms) { token_expires_at_ms_ = expires_at_ms; }
     // A local line in a room (errors, /help): never sent anywhere.
@@ -108,7 +110,7 @@ class ChatModel {
     LinkState link() const { return link_; }
     std::int64_t retry_at_ms() const { return retry_at_ms_; }
     std::int64_t token_expires_at_ms() const { return token_expires_at_ms_; }
-    int pending() const { return pending_; }
+    int pending() const { return static_cast<int>(pending_.size()); }
     // Non-empty while a multi-line paste waits for y/n.
     std::string prompt() const;
     bool quitting() const { return quitting_; }
@@ -130,6 +132,8 @@ class ChatModel {
     void complete();
     std::vector<std::string> nick_candidates(const std::string& prefix) const;
     LogEntry entry_for(Message message) const;
+    // Ends a pending message; its room, or nothing when it was not pending.
+    std::optional<std::string> settle(const std::string& message_id, Delivery outcome);
 
     ChatSettings settings_;
     std::vector<RoomState> rooms_;
@@ -139,7 +143,7 @@ class ChatModel {
     LinkState link_ = LinkState::connecting;
     std::int64_t retry_at_ms_ = 0;
     std::int64_t token_expires_at_ms_ = 0;
-    int pending_ = 0;
+    std::map<std::string, std::string> pending_;  // message id -> room, until acked or refused
     int pane_height_ = 10;
     int max_scroll_ = 0;
     std::vector<std::string> paste_lines_;

@@ -172,7 +172,7 @@ TEST_F(ChatLayoutTest, AFailedSend) {
     history({msg("01", "bob", "try sending something", kT0)});
     const auto sent = say("this will not get through", kT0 + kMinute);
     ASSERT_EQ(sent.size(), 1U);
-    model.on_publish_failed(sent[0].message_id, "not authorized for this room");
+    model.on_publish_failed(sent[0].message_id, "not authorized for this room", kT0 + kMinute);
     EXPECT_SCREEN(draw(80, 8), R"(
  #general                                                  alice@127.0.0.1:8080
 
@@ -242,7 +242,7 @@ TEST_F(ChatLayoutTest, DeliveryMarkOnARowOfItsOwn) {
     ASSERT_EQ(text.size(), 60U);  // the column is 63 wide
     const auto sent = say(text, kT0);
     ASSERT_EQ(sent.size(), 1U);
-    model.on_publish_failed(sent[0].message_id, "quota");
+    model.on_publish_failed(sent[0].message_id, "quota", kT0);
     const Screen s = draw(80, 7);
     EXPECT_SCREEN(s, R"(
  #general                                                  alice@127.0.0.1:8080

@@ -415,6 +415,30 @@ TEST_F(ChatModelTest, SingleLinePasteIsInsertedNotSent) {
     EXPECT_TRUE(model.current().log.empty());
 }
 
+// Copied coloured terminal output: its escapes, carriage returns and other
+// controls are not sent on; tabs become spaces; a line of nothing but escapes
+// is no line.
+TEST_F(ChatModelTest, PastedTextIsCleanedBeforeItIsSent) {
+    key(Key::pasted("\x1b[31mred\x1b[0m\tdone\r\n\x1b]0;title\x07\n\x1b[1mbold\x7f\x01"));
+    const auto actions = type("y");
+    ASSERT_EQ(actions.size(), 2U);
+    EXPECT_EQ(decoded(actions[0]).text, "red    done");
+    EXPECT_EQ(decoded(actions[1]).text, "bold");
+    key(Key::pasted("\x1b[32mone line\x1b[0m"));
+    EXPECT_EQ(model.editor().text(), "one line");
+}
+
+// A terminal too short for a pane (2 rows) draws none: scrolled up, the
+// position survives until the terminal is tall again.
+TEST_F(ChatModelTest, AFrameWithoutAPaneKeepsTheScroll) {
+    model.on_history("general", ChatModel::Page::initial, page(0, 30), 50);
+    model.after_layout({10, 25, false});
+    key(Key::of(Key::Kind::page_up));
+    EXPECT_EQ(model.current().scroll, 8);
+    model.after_layout(LayoutReport{});  // what layout_chat reports at 80x2
+    EXPECT_EQ(model.current().scroll, 8);
+}
+
 // --- messages
 
 TEST_F(ChatModelTest, OnMessageSkipsKnownIds) {
@@ -653,7 +677,7 @@ TEST_F(ChatModelTest, PendingCountsUnacknowledgedSends) {
     model.on_published(a[0].message_id);  // acknowledged twice: counted once
     model.on_published("unknown-id");
     EXPECT_EQ(model.pending(), 2);
-    model.on_publish_failed(b[0].message_id, "not authorized");
+    model.on_publish_failed(b[0].message_id, "not authorized", kNow);
     EXPECT_EQ(model.pending(), 1);
     model.on_published(b[0].message_id);  // failed stays failed
     EXPECT_EQ(model.pending(), 1);
@@ -682,6 +706,57 @@ TEST_F(ChatModelTest, LinkStateAndToken) {
     EXPECT_EQ(notices_of(model.current()), (Strings{"connection lost"}));
     model.on_token(kNow + 60000);
     EXPECT_EQ(model.token_expires_at_ms(), kNow + 60000);
+}
+
+// An acknowledgement for a message no longer in the scrollback (newer messages
+// trimmed it) must still end its pending state: otherwise "1 pending" stays in
+// the status line and /quit waits out its grace period for an ack that came.
+// (Seen while writing fuzz_chat_screen.)
+TEST_F(ChatModelTest, AckOfAMessageTrimmedFromTheScrollbackEndsPending) {
+    ChatSettings small = settings();
+    small.scrollback = 2;
+    ChatModel m{small, "general", 42};
+    m.on_key(Key::typed("hello"), kNow);
+    const auto sent = m.on_key(Key::of(Key::Kind::enter), kNow);
+    ASSERT_EQ(sent.size(), 1U);
+    m.on_message("general", msg("b1", "bob", "one"));
+    m.on_message("general", msg("b2", "bob", "two"));  // trims ours
+    ASSERT_FALSE(m.current().log.contains(sent[0].message_id));
+    m.on_published(sent[0].message_id);
+    EXPECT_EQ(m.pending(), 0);
+}
+
+// The same after /part: the broker still acks the publish, but the room and
+// its log are gone.
+TEST_F(ChatModelTest, AckOfAMessageInAPartedRoomEndsPending) {
+    line("/join random");
+    const auto sent = line("bye");
+    ASSERT_EQ(sent.size(), 1U);
+    line("/part");
+    ASSERT_EQ(model.room("random"), nullptr);
+    model.on_published(sent[0].message_id);
+    EXPECT_EQ(model.pending(), 0);
+}
+
+// A refusal for a parted room's message is still said, where the user is.
+TEST_F(ChatModelTest, RefusalOfAMessageInAPartedRoomIsANoticeHere) {
+    line("/join random");
+    const auto sent = line("bye");
+    ASSERT_EQ(sent.size(), 1U);
+    line("/part");
+    model.on_publish_failed(sent[0].message_id, "not authorized", kNow);
+    EXPECT_EQ(model.pending(), 0);
+    EXPECT_EQ(notices_of(model.current()), (Strings{"not sent to #random: not authorized"}));
+}
+
+// Local notices were keyed "local-N" in the room's log, and ids from the network
+// are free-form: another client that sends messages with ids "local-1",
+// "local-2"... makes our own notices (failed sends, history errors, connection
+// news) vanish as duplicates.
+TEST_F(ChatModelTest, ANetworkIdCannotSuppressALocalNotice) {
+    model.on_message("general", msg("local-1", "mallory", "spoof"));
+    model.notice("general", "history: HTTP 500", kNow);
+    EXPECT_EQ(notices_of(model.current()), (Strings{"history: HTTP 500"}));
 }
 
 }  // namespace
