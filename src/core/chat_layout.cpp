@@ -160,6 +160,16 @@ Row divider_row(int width, int unread) {
     return {{0, line, Style{Color::warning}}};
 }
 
+// Between two messages of different days: the newer one's date, centred.
+Row day_row(int width, std::int64_t timestamp_ms) {
+    const std::string label = " " + format_day(timestamp_ms) + " ";
+    const int side = std::max((width - width_of(label)) / 2, 0);
+    std::string line(static_cast<std::size_t>(side), '-');
+    line += label;
+    line.append(static_cast<std::size_t>(std::max(width - width_of(line), 0)), '-');
+    return {{0, line, Style{Color::normal, false, true}}};
+}
+
 void draw_row(Screen& screen, int y, const Row& row) {
     for (const auto& seg : row)
         screen.put(y, seg.col, seg.text, seg.style);
@@ -184,6 +194,8 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
     std::vector<Row> rows;             // newest first
     std::vector<RowOrigin> origins;    // one per row
     int divider_count = 0;
+    std::optional<int> newer_day;  // of the message below, while walking up
+    std::int64_t newer_time = 0;
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
         const int scroll = anchor_scroll.value_or(anchored ? -1 : room.scroll);
@@ -193,6 +205,13 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
         }
         if (it->message.kind != MessageKind::notice) ++divider_count;  // as unread counts
         const int first = static_cast<int>(rows.size());
+        // Local notices may carry no time; they neither start nor split a day.
+        if (const std::int64_t t = it->message.timestamp; t > 0) {
+            const auto day = local_day(t);
+            if (day && newer_day && *day != *newer_day) rows.push_back(day_row(width, newer_time));
+            newer_day = day;
+            newer_time = t;
+        }
         auto message = message_rows(*it, c, width);
         for (auto r = message.rbegin(); r != message.rend(); ++r)
             rows.push_back(std::move(*r));

@@ -128,12 +128,41 @@ std::string format_iso8601_ms(std::int64_t ms) {
     return buf;
 }
 
-std::string format_clock(std::int64_t ms) {
+namespace {
+
+// Local time through the C library (TZ rules, daylight saving).
+std::optional<std::tm> local_tm(std::int64_t ms) {
     const auto secs = static_cast<std::time_t>(floor_div(ms, 1000));
     std::tm local{};
-    if (!localtime_r(&secs, &local)) return "--:--:--";
+    if (!localtime_r(&secs, &local)) return std::nullopt;
+    return local;
+}
+
+}  // namespace
+
+std::string format_clock(std::int64_t ms) {
+    const auto t = local_tm(ms);
+    if (!t) return "--:--:--";
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", local.tm_hour, local.tm_min, local.tm_sec);
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", t->tm_hour, t->tm_min, t->tm_sec);
+    return buf;
+}
+
+std::optional<int> local_day(std::int64_t ms) {
+    const auto t = local_tm(ms);
+    if (!t) return std::nullopt;
+    return (t->tm_year + 1900) * 10000 + (t->tm_mon + 1) * 100 + t->tm_mday;
+}
+
+std::string format_day(std::int64_t ms) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto t = local_tm(ms);
+    if (!t || t->tm_wday < 0 || t->tm_wday > 6 || t->tm_mon < 0 || t->tm_mon > 11) return "?";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s %d %s %d", kDays[t->tm_wday], t->tm_mday, kMonths[t->tm_mon],
+                  t->tm_year + 1900);
     return buf;
 }
 

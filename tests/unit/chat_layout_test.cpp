@@ -541,6 +541,31 @@ TEST_F(ChatLayoutTest, UnreadDividerWithCtrlN) {
     EXPECT_EQ(rows[4], "09:42 carol new one");
 }
 
+// Messages from different days get the newer one's date between them; a
+// notice without a time neither starts a day nor splits one.
+TEST_F(ChatLayoutTest, ADateRowWhereTheDayChanges) {
+    constexpr std::int64_t kDay = 24 * 60 * kMinute;
+    model.on_link(LinkState::connected);
+    history({msg("01", "bob", "late on saturday", kT0 - 10 * 60 * kMinute),
+             msg("02", "bob", "monday morning", kT0 + kDay),
+             msg("03", "carol", "same monday", kT0 + kDay + kMinute),
+             msg("04", "bob", "on thursday", kT0 + 4 * kDay)});
+    model.on_history_failed("general", "HTTP 503");  // a notice at time 0
+    EXPECT_SCREEN(draw(60, 11), R"(
+ #general                              alice@127.0.0.1:8080
+
+23:41 bob     late on saturday
+--------------------- Mon 25 Nov 2024 ----------------------
+09:41 bob     monday morning
+09:42 carol   same monday
+--------------------- Thu 28 Nov 2024 ----------------------
+09:41 bob     on thursday
+      --      history: HTTP 503
+ [1 general]                                    ● connected
+>
+)");
+}
+
 // A local notice (an unreadable payload, a history error) among the new
 // messages is not one of them: the divider says what the status line said.
 TEST_F(ChatLayoutTest, UnreadDividerCountsMessagesNotNotices) {
