@@ -401,7 +401,13 @@ finish_flood() {
 count_in_tty() { { grep -aoE "$2 p[0-9]+ #[0-9]{6}" "$tmp/$1.tty" || true; } | sort -u | wc -l; }
 tty_mib() { awk -v b="$(stat -c %s "$tmp/$1.tty" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
-running() { [[ -e /proc/$1/stat ]] && [[ $(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) != Z ]]; }
+# Alive and not a zombie. A process being reaped can still have its /proc
+# entry while reading it fails: that is not running either.
+running() {
+    local state
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+    [[ -n $state && $state != Z ]]
+}
 
 # Stops the client of pane $1 (pid $2) with keys $3 (or by closing the pane)
 # and waits for it.
@@ -414,7 +420,7 @@ stop_pane() {
         log "$name: still running 5 s after ${keys:-closing its pane}; its screen:"
         "${TMUX_CMD[@]}" capture-pane -p -t "$name" 2>&1 | grep -v '^ *$' >&2 || true
         log "$name: $(grep -E '^(State|voluntary_ctxt_switches)' "/proc/$pid/status" | tr '\n\t' '  '); killed"
-        kill "$pid"
+        kill "$pid" 2>/dev/null || true
     fi
     "${TMUX_CMD[@]}" kill-session -t "$name" 2>/dev/null || true
 }
