@@ -194,7 +194,7 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
     std::vector<Row> rows;             // newest first
     std::vector<RowOrigin> origins;    // one per row
     int divider_count = 0;
-    std::optional<int> newer_day;  // of the message below, while walking up
+    std::optional<std::int64_t> newer_day;  // of the message below, while walking up
     std::int64_t newer_time = 0;
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {

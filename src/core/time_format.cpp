@@ -148,10 +148,11 @@ std::string format_clock(std::int64_t ms) {
     return buf;
 }
 
-std::optional<int> local_day(std::int64_t ms) {
+std::optional<std::int64_t> local_day(std::int64_t ms) {
     const auto t = local_tm(ms);
     if (!t) return std::nullopt;
-    return (t->tm_year + 1900) * 10000 + (t->tm_mon + 1) * 100 + t->tm_mday;
+    // 64 bits: a hostile timestamp can be in the year 292,278,994.
+    return (std::int64_t{t->tm_year} + 1900) * 10000 + (t->tm_mon + 1) * 100 + t->tm_mday;
 }
 
 std::string format_day(std::int64_t ms) {
@@ -161,8 +162,8 @@ std::string format_day(std::int64_t ms) {
     const auto t = local_tm(ms);
     if (!t || t->tm_wday < 0 || t->tm_wday > 6 || t->tm_mon < 0 || t->tm_mon > 11) return "?";
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%s %d %s %d", kDays[t->tm_wday], t->tm_mday, kMonths[t->tm_mon],
-                  t->tm_year + 1900);
+    std::snprintf(buf, sizeof buf, "%s %d %s %lld", kDays[t->tm_wday], t->tm_mday,
+                  kMonths[t->tm_mon], static_cast<long long>(t->tm_year) + 1900);
     return buf;
 }
 

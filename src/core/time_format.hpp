@@ -20,7 +20,7 @@ std::string format_clock(std::int64_t ms);
 
 // The local calendar day of `ms` as a number that changes with the date
 // (yyyymmdd), or nothing when the time cannot be converted.
-std::optional<int> local_day(std::int64_t ms);
+std::optional<std::int64_t> local_day(std::int64_t ms);
 
 // "Tue 24 Nov 2026": the local date of `ms`, in English whatever the locale
 // (the same everywhere, and what the golden screens expect).

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
@@ -177,6 +179,27 @@ TEST(FormatClock, FollowsTz) {
 TEST(FormatClock, ExtremesGiveEightCharacters) {
     for (std::int64_t ms : {INT64_MIN, INT64_MAX, std::int64_t{-62167219200001}})
         EXPECT_EQ(format_clock(ms).size(), 8U);
+}
+
+TEST(FormatDay, LocalDateInEnglish) {
+    EXPECT_EQ(format_day(kTime), "Sun 24 Nov 2024");
+    EXPECT_EQ(local_day(kTime), 20241124);
+    EXPECT_EQ(format_day(0), "Thu 1 Jan 1970");
+    EXPECT_EQ(format_day(-1), "Wed 31 Dec 1969");
+    const ScopedTz tz("XYZ-10");  // the date moves with the zone
+    EXPECT_EQ(format_day(kTime + 15 * 3600 * 1000), "Mon 25 Nov 2024");
+    EXPECT_EQ(local_day(kTime + 15 * 3600 * 1000), 20241125);
+}
+
+// Timestamps come from other clients: the far ends of int64 must not overflow.
+TEST(FormatDay, ExtremeTimestamps) {
+    for (const std::int64_t ms :
+         {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min(),
+          std::int64_t{9223372036854775} * 1000}) {
+        EXPECT_FALSE(format_day(ms).empty());
+        const auto day = local_day(ms);
+        EXPECT_TRUE(!day || *day != 0);
+    }
 }
 
 }  // namespace
