@@ -284,6 +284,11 @@ class ChatSession {
     // --- tokens
 
     void adopt(const BrokerAccess& access) {
+        // What the old connection said is handled first, in order: a stale
+        // "connected" or SUBACK must not be taken for the new connection's.
+        take_mqtt_events();
+        while (!backlog_.empty())
+            handle_mqtt_batch();
         refresh_at_ms_ = access.refresh_at_ms;
         model_.on_token(access.expires_at_ms);
         if (connected_) requeue_in_flight();
@@ -407,6 +412,7 @@ class ChatSession {
             case MqttEvent::Type::connection_lost:
                 connected_ = false;
                 lost_since_subscribe_ = true;
+                subscribing_.clear();  // their SUBACKs died with the connection
                 if (!e.planned) {
                     retry_interval_ms_ = 1000;
                     model_.on_link(LinkState::reconnecting,

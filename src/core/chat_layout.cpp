@@ -196,22 +196,31 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
     int divider_count = 0;
     std::optional<std::int64_t> newer_day;  // of the message below, while walking up
     std::int64_t newer_time = 0;
+    const std::string* newer_id = nullptr;  // the entry just below
+    int newer_rows = 0;
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-        const int scroll = anchor_scroll.value_or(anchored ? -1 : room.scroll);
+        const int scroll = anchor_scroll ? std::max(*anchor_scroll, 0)
+                           : anchored    ? -1
+                                         : room.scroll;
         if (scroll >= 0 && static_cast<int>(rows.size()) >= scroll + 2 * height + 3) {
             all = false;
             break;
         }
         if (it->message.kind != MessageKind::notice) ++divider_count;  // as unread counts
-        const int first = static_cast<int>(rows.size());
         // Local notices may carry no time; they neither start nor split a day.
+        // The date row belongs to the entry below it: a new day arriving at
+        // the bottom must not shift the rows of the message an anchor is on.
         if (const std::int64_t t = it->message.timestamp; t > 0) {
             const auto day = local_day(t);
-            if (day && newer_day && *day != *newer_day) rows.push_back(day_row(width, newer_time));
+            if (day && newer_day && *day != *newer_day && newer_id) {
+                rows.push_back(day_row(width, newer_time));
+                origins.push_back({newer_id, newer_rows++});
+            }
             newer_day = day;
             newer_time = t;
         }
+        const int first = static_cast<int>(rows.size());
         auto message = message_rows(*it, c, width);
         for (auto r = message.rbegin(); r != message.rend(); ++r)
             rows.push_back(std::move(*r));
@@ -221,15 +230,20 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
         const int count = static_cast<int>(rows.size()) - first;
         for (int i = 0; i < count; ++i)
             origins.push_back({&it->message.id, i});
+        newer_id = &it->message.id;
+        newer_rows = count;
+        // Keys since the last frame moved the view by rows from the anchor,
+        // not from the newest row: what arrived meanwhile does not count.
         if (anchored && it->message.id == room.scroll_anchor)
-            anchor_scroll = first + std::clamp(room.scroll_anchor_row, 0, count - 1);
+            anchor_scroll =
+                first + std::clamp(room.scroll_anchor_row, 0, count - 1) + room.scroll_moved;
     }
     const int total = static_cast<int>(rows.size());
     report.pane_height = height;
     report.max_scroll = std::max(total - height, 0);
     // An anchor gone from the scrollback (trimmed) leaves the view at the top.
     const int wanted = anchor_scroll.value_or(anchored ? report.max_scroll : room.scroll);
-    const int scroll = std::min(wanted, report.max_scroll);
+    const int scroll = std::clamp(wanted, 0, report.max_scroll);
     report.scroll = scroll;
     if (scroll > 0 && scroll < total) {
         report.anchor_id = *origins[static_cast<std::size_t>(scroll)].id;

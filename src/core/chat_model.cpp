@@ -203,6 +203,8 @@ std::vector<Action> ChatModel::send_text(const std::string& text, MessageKind ki
     LogEntry e{std::move(m), true, false, Delivery::pending};
     if (r.log.append(std::move(e))) pending_.emplace(id, r.name);
     r.scroll = 0;
+    r.scroll_anchor.clear();
+    r.scroll_moved = 0;
     r.new_below = 0;
     r.divider_before.clear();  // answering means the rest has been read
     return {std::move(publish)};
@@ -288,9 +290,14 @@ void ChatModel::switch_to(std::size_t index) {
 void ChatModel::scroll_by(int rows) {
     RoomState& r = rooms_[active_];
     if (rows > 0 && r.scroll + rows > max_scroll_) want_older_ = true;
-    r.scroll = std::clamp(r.scroll + rows, 0, std::max(max_scroll_, 0));
-    r.scroll_anchor.clear();  // the next frame anchors the new position
-    if (r.scroll == 0) r.new_below = 0;
+    const int target = std::clamp(r.scroll + rows, 0, std::max(max_scroll_, 0));
+    r.scroll_moved += target - r.scroll;  // counted from the anchor at the next frame
+    r.scroll = target;
+    if (r.scroll == 0) {  // back at the newest: follow it again
+        r.scroll_anchor.clear();
+        r.scroll_moved = 0;
+        r.new_below = 0;
+    }
 }
 
 // --- completion
@@ -447,8 +454,10 @@ std::vector<Action> ChatModel::after_layout(const LayoutReport& report) {
         r.scroll = report.scroll;
         r.scroll_anchor = report.anchor_id;
         r.scroll_anchor_row = report.anchor_row;
+        r.scroll_moved = 0;
     }
     r.scroll = std::clamp(r.scroll, 0, std::max(max_scroll_, 0));
+    if (r.scroll == 0) r.new_below = 0;  // e.g. a wider terminal unwrapped the rest
     const bool can_fetch = settings_.has_server && r.history_loaded && !r.history_complete &&
                            !r.loading_older && !r.log.trimmed();
     if (!want_older_ || !report.top_visible || !can_fetch) {

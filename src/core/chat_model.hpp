@@ -31,6 +31,7 @@ struct RoomState {
     // its rows (0 = its last): new messages below must not move the view.
     std::string scroll_anchor;
     int scroll_anchor_row = 0;
+    int scroll_moved = 0;  // rows scrolled by keys since the last frame (anchored)
     bool loading_older = false;
     bool history_complete = false;  // the server has nothing older
     bool history_loaded = false;    // the first page arrived (or there is no server)

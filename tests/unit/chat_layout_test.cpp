@@ -753,6 +753,58 @@ TEST_F(ChatLayoutTest, TheScrolledViewIsAnchoredToItsMessages) {
     EXPECT_EQ(model.current().new_below, 0);
 }
 
+// Keys and a flood between two frames: PgUp goes to older messages from
+// where the view is, however many arrived since the last frame. After
+// sending (back at the bottom) PgUp counts from the newest again.
+TEST_F(ChatLayoutTest, PageUpDuringAFloodGoesOlderFromTheView) {
+    std::vector<Message> page;
+    for (int i = 1; i <= 100; ++i)
+        page.push_back(msg("m" + std::to_string(100 + i), "bob", "message " + std::to_string(i),
+                           kT0 + i * 1000));
+    history(std::move(page));
+    draw(80, 12);
+    key(Key::of(Key::Kind::page_up));
+    EXPECT_EQ(rows_of(draw(80, 12))[8], "09:42 bob        message 92");
+    for (int i = 0; i < 50; ++i)
+        model.on_message("general", msg("f" + std::to_string(i), "carol", "flood", kNow));
+    key(Key::of(Key::Kind::page_up));  // 7 rows up from message 92
+    for (int i = 50; i < 100; ++i)
+        model.on_message("general", msg("f" + std::to_string(i), "carol", "flood", kNow));
+    EXPECT_EQ(rows_of(draw(80, 12))[8], "09:42 bob        message 85");
+    key(Key::of(Key::Kind::page_down));  // and 7 down, from there too
+    for (int i = 100; i < 110; ++i)
+        model.on_message("general", msg("f" + std::to_string(i), "carol", "flood", kNow));
+    EXPECT_EQ(rows_of(draw(80, 12))[8], "09:42 bob        message 92");
+    key(Key::of(Key::Kind::escape));
+    for (int i = 110; i < 120; ++i)
+        model.on_message("general", msg("f" + std::to_string(i), "carol", "flood", kNow));
+    const auto bottom = rows_of(draw(80, 12));  // back at the newest: following it
+    EXPECT_EQ(bottom[9], "09:51 carol      flood");
+    EXPECT_EQ(model.current().scroll, 0);
+    EXPECT_EQ(model.current().new_below, 0);
+    say("back", kNow);
+    key(Key::of(Key::Kind::page_up));
+    EXPECT_EQ(rows_of(draw(80, 12))[9], " ↓ more below · Esc returns");
+}
+
+// The bottom row of the view inside a long message: a message of the next
+// day arriving below it (with its date row) leaves the view where it was.
+TEST_F(ChatLayoutTest, ANewDayBelowDoesNotMoveTheAnchoredView) {
+    std::vector<Message> page;
+    for (int i = 1; i <= 30; ++i)
+        page.push_back(msg("m" + std::to_string(100 + i), "bob",
+                           "message " + std::to_string(i) + " " + std::string(300, 'x'),
+                           kT0 + i * kMinute));
+    history(std::move(page));
+    draw(80, 12);
+    key(Key::of(Key::Kind::wheel_up));
+    const auto before = rows_of(draw(80, 12));
+    model.on_message("general", msg("n1", "carol", "next day", kT0 + 24 * 60 * kMinute));
+    auto after = rows_of(draw(80, 12));
+    EXPECT_EQ(std::vector<std::string>(after.begin(), after.begin() + 9),
+              std::vector<std::string>(before.begin(), before.begin() + 9));
+}
+
 TEST_F(ChatLayoutTest, ScrollingToTheTopReportsItVisible) {
     std::vector<Message> page;
     for (int i = 1; i <= 12; ++i)
