@@ -198,6 +198,12 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
     std::int64_t newer_time = 0;
     const std::string* newer_id = nullptr;  // the entry just below
     int newer_rows = 0;
+    int newer_first = 0;
+    // Where the anchor message starts, from its rows (its date row, wrapped
+    // with the next older entry, may still add one).
+    const auto anchor_at = [&](int first, int count) {
+        return first + std::clamp(room.scroll_anchor_row, 0, count - 1) + room.scroll_moved;
+    };
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
         const int scroll = anchor_scroll ? std::max(*anchor_scroll, 0)
@@ -216,6 +222,8 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
             if (day && newer_day && *day != *newer_day && newer_id) {
                 rows.push_back(day_row(width, newer_time));
                 origins.push_back({newer_id, newer_rows++});
+                if (anchored && *newer_id == room.scroll_anchor)
+                    anchor_scroll = anchor_at(newer_first, newer_rows);
             }
             newer_day = day;
             newer_time = t;
@@ -232,11 +240,11 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
             origins.push_back({&it->message.id, i});
         newer_id = &it->message.id;
         newer_rows = count;
+        newer_first = first;
         // Keys since the last frame moved the view by rows from the anchor,
         // not from the newest row: what arrived meanwhile does not count.
         if (anchored && it->message.id == room.scroll_anchor)
-            anchor_scroll =
-                first + std::clamp(room.scroll_anchor_row, 0, count - 1) + room.scroll_moved;
+            anchor_scroll = anchor_at(first, count);
     }
     const int total = static_cast<int>(rows.size());
     report.pane_height = height;
