@@ -148,26 +148,26 @@ std::vector<Row> message_rows(const LogEntry& e, const Columns& c, int width) {
     return rows;
 }
 
-Row divider_row(int width, int unread) {
-    const std::string label = " " + std::to_string(unread) + " new ";
+// A full-width rule of `fill` with `label` in the middle.
+Row centred_rule(int width, const std::string& label, const char* fill, Style style) {
     const int side = std::max((width - width_of(label)) / 2, 0);
     std::string line;
     for (int i = 0; i < side; ++i)
-        line += "─";
+        line += fill;
     line += label;
     while (width_of(line) < width)
-        line += "─";
-    return {{0, line, Style{Color::warning}}};
+        line += fill;
+    return {{0, line, style}};
+}
+
+Row divider_row(int width, int unread) {
+    return centred_rule(width, " " + std::to_string(unread) + " new ", "─", Style{Color::warning});
 }
 
 // Between two messages of different days: the newer one's date, centred.
 Row day_row(int width, std::int64_t timestamp_ms) {
-    const std::string label = " " + format_day(timestamp_ms) + " ";
-    const int side = std::max((width - width_of(label)) / 2, 0);
-    std::string line(static_cast<std::size_t>(side), '-');
-    line += label;
-    line.append(static_cast<std::size_t>(std::max(width - width_of(line), 0)), '-');
-    return {{0, line, Style{Color::normal, false, true}}};
+    return centred_rule(width, " " + format_day(timestamp_ms) + " ", "-",
+                        Style{Color::normal, false, true});
 }
 
 void draw_row(Screen& screen, int y, const Row& row) {

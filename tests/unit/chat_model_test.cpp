@@ -74,6 +74,16 @@ class ChatModelTest : public ::testing::Test {
         type(text);
         return enter();
     }
+    // "bye" sent in #random, which is then parted before the broker answers:
+    // the id of that message.
+    std::string sent_then_parted() {
+        line("/join random");
+        const auto sent = line("bye");
+        EXPECT_EQ(sent.size(), 1U);
+        line("/part");
+        EXPECT_EQ(model.room("random"), nullptr);
+        return sent.empty() ? std::string() : sent[0].message_id;
+    }
     std::vector<Action> tab() { return key(Key::of(Key::Kind::tab)); }
     Message decoded(const Action& a) {
         const DecodeResult r = decode_payload(a.payload, 0);
@@ -729,22 +739,13 @@ TEST_F(ChatModelTest, AckOfAMessageTrimmedFromTheScrollbackEndsPending) {
 // The same after /part: the broker still acks the publish, but the room and
 // its log are gone.
 TEST_F(ChatModelTest, AckOfAMessageInAPartedRoomEndsPending) {
-    line("/join random");
-    const auto sent = line("bye");
-    ASSERT_EQ(sent.size(), 1U);
-    line("/part");
-    ASSERT_EQ(model.room("random"), nullptr);
-    model.on_published(sent[0].message_id);
+    model.on_published(sent_then_parted());
     EXPECT_EQ(model.pending(), 0);
 }
 
 // A refusal for a parted room's message is still said, where the user is.
 TEST_F(ChatModelTest, RefusalOfAMessageInAPartedRoomIsANoticeHere) {
-    line("/join random");
-    const auto sent = line("bye");
-    ASSERT_EQ(sent.size(), 1U);
-    line("/part");
-    model.on_publish_failed(sent[0].message_id, "not authorized", kNow);
+    model.on_publish_failed(sent_then_parted(), "not authorized", kNow);
     EXPECT_EQ(model.pending(), 0);
     EXPECT_EQ(notices_of(model.current()), (Strings{"not sent to #random: not authorized"}));
 }
