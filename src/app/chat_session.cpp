@@ -66,7 +66,7 @@ class ChatSession {
           reporter_(reporter),
           signals_(signals),
           link_(plan, access, reporter),
-          model_(settings(plan, access), plan.room, platform::random_seed()) {}
+          model_(settings(plan, access), plan.room, UlidGenerator(platform::random_bytes)) {}
 
     int run() {
         if (!platform::is_terminal(STDIN_FILENO) || !platform::is_terminal(STDOUT_FILENO)) {

@@ -56,7 +56,7 @@ class SendSession {
           reporter_(reporter),
           signals_(signals),
           link_(plan, access, reporter),
-          ids_(platform::random_seed()) {}
+          ids_(platform::random_bytes) {}
 
     int run() {
         if (!plan_.send_stdin) {

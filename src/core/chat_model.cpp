@@ -69,8 +69,8 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 }  // namespace
 
-ChatModel::ChatModel(ChatSettings settings, const std::string& first_room, std::uint64_t seed)
-    : settings_(std::move(settings)), ids_(seed) {
+ChatModel::ChatModel(ChatSettings settings, const std::string& first_room, UlidGenerator ids)
+    : settings_(std::move(settings)), ids_(std::move(ids)) {
     rooms_.emplace_back(first_room, settings_.scrollback);
     if (!settings_.has_server) rooms_.back().history_loaded = rooms_.back().history_complete = true;
 }

@@ -75,7 +75,7 @@ struct LayoutReport {
 
 class ChatModel {
   public:
-    ChatModel(ChatSettings settings, const std::string& first_room, std::uint64_t seed);
+    ChatModel(ChatSettings settings, const std::string& first_room, UlidGenerator ids);
 
     // --- input
     std::vector<Action> on_key(const Key& key, std::int64_t now_ms);

@@ -2,6 +2,8 @@
 #include "message_id.hpp"
 
 #include <array>
+#include <memory>
+#include <random>
 
 namespace mqchat {
 namespace {
@@ -27,14 +29,26 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
 
 }  // namespace
 
-UlidGenerator::UlidGenerator(std::uint64_t seed) : rng_(seed) {}
+UlidGenerator::UlidGenerator(RandomBytes source) : source_(std::move(source)) {}
+
+UlidGenerator UlidGenerator::seeded(std::uint64_t seed) {
+    auto rng = std::make_shared<std::mt19937_64>(seed);
+    return UlidGenerator([rng](std::uint8_t* out, std::size_t size) {
+        for (std::size_t i = 0; i < size; ++i)
+            out[i] = static_cast<std::uint8_t>((*rng)() & 0xFF);
+    });
+}
 
 std::string UlidGenerator::next(std::int64_t now_ms) {
     if (now_ms < 0) now_ms = 0;
     if (now_ms > last_ms_) {
         last_ms_ = now_ms;
-        rand_hi_ = static_cast<std::uint16_t>(rng_() & 0x7FFF);  // headroom for increments
-        rand_lo_ = rng_();
+        std::array<std::uint8_t, 10> bytes{};
+        source_(bytes.data(), bytes.size());
+        rand_hi_ = static_cast<std::uint16_t>(((bytes[0] << 8) | bytes[1]) & 0x7FFF);  // headroom
+        rand_lo_ = 0;
+        for (std::size_t i = 2; i < bytes.size(); ++i)
+            rand_lo_ = (rand_lo_ << 8) | bytes[i];
     } else if (++rand_lo_ == 0) {
         ++rand_hi_;
     }

@@ -2,23 +2,31 @@
 // messages that arrive without one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <random>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace mqchat {
+
+// Fills `size` bytes at `out` with random bytes. Production code passes the
+// kernel's cryptographic source (platform::random_bytes): ids must not be
+// guessable from earlier ones.
+using RandomBytes = std::function<void(std::uint8_t* out, std::size_t size)>;
 
 // Makes ULIDs (26 characters of Crockford base32: 48-bit ms time, 80 random
 // bits). Ids from one generator sort in creation order even within a
 // millisecond, because the random part is incremented rather than redrawn.
 class UlidGenerator {
   public:
-    explicit UlidGenerator(std::uint64_t seed);
+    explicit UlidGenerator(RandomBytes source);
+    // Deterministic ids for tests and fuzzers only.
+    static UlidGenerator seeded(std::uint64_t seed);
     std::string next(std::int64_t now_ms);
 
   private:
-    std::mt19937_64 rng_;
+    RandomBytes source_;
     std::int64_t last_ms_ = -1;
     std::uint16_t rand_hi_ = 0;  // top 16 of the 80 random bits
     std::uint64_t rand_lo_ = 0;  // low 64 bits

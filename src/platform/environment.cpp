@@ -5,9 +5,11 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <random>
+#include <cstring>
+#include <stdexcept>
 
 namespace mqchat::platform {
 
@@ -59,19 +61,25 @@ std::string login_name() {
     return "anonymous";
 }
 
-std::uint64_t random_seed() {
-    std::uint64_t seed = 0;
-    if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed))
-        seed = std::random_device{}();
-    return seed ^ static_cast<std::uint64_t>(monotonic_ms());
+void random_bytes(std::uint8_t* out, std::size_t size) {
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::getrandom(out + done, size - done, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            throw std::runtime_error(std::string("the kernel's random source failed: ") +
+                                     std::strerror(errno));
+        done += static_cast<std::size_t>(n);
+    }
 }
 
 std::string random_hex(std::size_t bytes) {
     static constexpr char hex[] = "0123456789abcdef";
-    std::mt19937_64 rng(random_seed());
+    std::string raw(bytes, '\0');
+    random_bytes(reinterpret_cast<std::uint8_t*>(raw.data()), raw.size());
     std::string out;
-    for (std::size_t i = 0; i < bytes; ++i) {
-        const auto b = static_cast<unsigned>(rng() & 0xFF);
+    out.reserve(bytes * 2);
+    for (const unsigned char b : raw) {
         out += hex[b >> 4];
         out += hex[b & 15];
     }

@@ -1,6 +1,7 @@
 // What the process learns from its environment: paths, terminal, clock, identity.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -15,7 +16,9 @@ std::string config_home();          // $XDG_CONFIG_HOME or ~/.config
 std::string state_home();           // $XDG_STATE_HOME or ~/.local/state
 std::string default_config_path();  // <config_home>/mqchat/config.toml
 std::string login_name();           // $USER, else the passwd entry, else "anonymous"
-std::uint64_t random_seed();        // from the kernel's random source
+// The kernel's cryptographic random source (getrandom); throws when it fails,
+// never falls back to anything weaker. For message ids, client ids and secrets.
+void random_bytes(std::uint8_t* out, std::size_t size);
 std::string random_hex(std::size_t bytes);
 
 }  // namespace mqchat::platform

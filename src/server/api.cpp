@@ -147,7 +147,7 @@ Api::Api(Store& store, ApiSettings settings, Publish publish, Clock clock)
       publish_(std::move(publish)),
       clock_(std::move(clock)),
       limiter_(settings_.login_limits),
-      ulids_(platform::random_seed()) {}
+      ulids_(platform::random_bytes) {}
 
 ApiResponse Api::healthz() const {
     if (!broker_up_.load(std::memory_order_relaxed))

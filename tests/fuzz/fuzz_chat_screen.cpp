@@ -150,7 +150,8 @@ enum Op : std::uint8_t {
 
 class Session {
   public:
-    explicit Session(Input& in) : in_(in), model_(settings(), "general", 7) {}
+    explicit Session(Input& in)
+        : in_(in), model_(settings(), "general", UlidGenerator::seeded(7)) {}
 
     void run() {
         for (int ops = 0; ops < kMaxOps && !in_.done(); ++ops) {

@@ -115,7 +115,7 @@ class ChatLayoutTest : public ::testing::Test {
         return model.on_key(Key::of(Key::Kind::enter), at);
     }
 
-    ChatModel model{settings(), "general", 7};
+    ChatModel model{settings(), "general", UlidGenerator::seeded(7)};
     LayoutReport report;
     std::vector<Action> actions;  // from the last frame's after_layout
 };
@@ -299,7 +299,7 @@ TEST_F(ChatLayoutTest, HostileTextIsShownInert) {
 TEST(ChatLayoutHostile, ServerLabelAndPastedInput) {
     ChatSettings s = settings();
     s.server_label = "evil\x1b]0;title\x07@host\x1b[2J";
-    ChatModel model(s, "general", 1);
+    ChatModel model(s, "general", UlidGenerator::seeded(1));
     model.on_key(Key::pasted("\x1b[31mred\x1b[0m \u202eevil\xc2\x9b"
                              "2J\n"),
                  kNow);
@@ -342,7 +342,7 @@ TEST(ChatLayoutHostile, OnlyItsOwnRowsChange) {
         {"tabs and backspaces", "a\tb\b\b\bc\x7f"},
     };
     const auto build = [](const std::string* hostile) {
-        ChatModel model(settings(), "general", 1);
+        ChatModel model(settings(), "general", UlidGenerator::seeded(1));
         model.on_link(LinkState::connected);
         std::vector<Message> page = {msg("01", "bob", "before", kT0)};
         if (hostile) page.push_back(msg("02", "eve", *hostile, kT0, *hostile));

@@ -92,7 +92,7 @@ class ChatModelTest : public ::testing::Test {
         return r.messages.empty() ? Message{} : r.messages.front();
     }
 
-    ChatModel model{settings(), "general", 42};
+    ChatModel model{settings(), "general", UlidGenerator::seeded(42)};
 };
 
 // --- sending
@@ -657,7 +657,7 @@ TEST_F(ChatModelTest, NoFetchBeforeTheFirstPage) {
 }
 
 TEST(ChatModelNoServer, NeverFetchesHistory) {
-    ChatModel model(settings(false), "general", 1);
+    ChatModel model(settings(false), "general", UlidGenerator::seeded(1));
     EXPECT_TRUE(model.current().history_loaded);
     EXPECT_TRUE(model.current().history_complete);
     model.on_message("general", msg("1", "bob", "hi"));
@@ -725,7 +725,7 @@ TEST_F(ChatModelTest, LinkStateAndToken) {
 TEST_F(ChatModelTest, AckOfAMessageTrimmedFromTheScrollbackEndsPending) {
     ChatSettings small = settings();
     small.scrollback = 2;
-    ChatModel m{small, "general", 42};
+    ChatModel m{small, "general", UlidGenerator::seeded(42)};
     m.on_key(Key::typed("hello"), kNow);
     const auto sent = m.on_key(Key::of(Key::Kind::enter), kNow);
     ASSERT_EQ(sent.size(), 1U);

@@ -21,7 +21,7 @@ bool is_ulid_text(const std::string& id) {
 }
 
 TEST(Ulid, Is26CrockfordCharacters) {
-    UlidGenerator gen(1);
+    auto gen = UlidGenerator::seeded(1);
     for (std::int64_t t : {std::int64_t{0}, std::int64_t{1}, std::int64_t{1732412345678},
                            std::int64_t{281474976710655}}) {
         const std::string id = gen.next(t);
@@ -30,7 +30,7 @@ TEST(Ulid, Is26CrockfordCharacters) {
 }
 
 TEST(Ulid, TimeRoundTrips) {
-    UlidGenerator gen(7);
+    auto gen = UlidGenerator::seeded(7);
     for (std::int64_t t :
          {std::int64_t{0}, std::int64_t{1}, std::int64_t{1000}, std::int64_t{1732412345678},
           std::int64_t{4102444800000}, std::int64_t{281474976710655}}) {
@@ -40,14 +40,14 @@ TEST(Ulid, TimeRoundTrips) {
 }
 
 TEST(Ulid, KnownTimePrefix) {
-    UlidGenerator gen(3);
+    auto gen = UlidGenerator::seeded(3);
     // 1732412345678 ms = 0x1935BD28D4E: the first ten digits spell the time.
     EXPECT_EQ(gen.next(1732412345678).substr(0, 10), "01JDDX53AE");
     EXPECT_EQ(gen.next(281474976710655).substr(0, 10), "7ZZZZZZZZZ");
 }
 
 TEST(Ulid, StrictlyIncreasingWithinOneMillisecond) {
-    UlidGenerator gen(42);
+    auto gen = UlidGenerator::seeded(42);
     std::string previous = gen.next(1732412345678);
     for (int i = 0; i < 100000; ++i) {
         const std::string id = gen.next(1732412345678);
@@ -58,7 +58,7 @@ TEST(Ulid, StrictlyIncreasingWithinOneMillisecond) {
 }
 
 TEST(Ulid, StrictlyIncreasingWhenTheClockGoesBack) {
-    UlidGenerator gen(42);
+    auto gen = UlidGenerator::seeded(42);
     const std::string a = gen.next(2000);
     const std::string b = gen.next(1000);  // clock stepped back
     const std::string c = gen.next(1999);
@@ -71,7 +71,7 @@ TEST(Ulid, StrictlyIncreasingWhenTheClockGoesBack) {
 }
 
 TEST(Ulid, StrictlyIncreasingOverAdvancingTime) {
-    UlidGenerator gen(9);
+    auto gen = UlidGenerator::seeded(9);
     std::string previous;
     for (std::int64_t t = 1732412345000; t < 1732412346000; t += 3) {
         for (int k = 0; k < 3; ++k) {
@@ -83,16 +83,16 @@ TEST(Ulid, StrictlyIncreasingOverAdvancingTime) {
 }
 
 TEST(Ulid, NegativeTimeIsClampedToZero) {
-    UlidGenerator gen(5);
+    auto gen = UlidGenerator::seeded(5);
     const std::string id = gen.next(-5);
     EXPECT_TRUE(is_ulid_text(id));
     EXPECT_EQ(ulid_time_ms(id), 0);
 }
 
 TEST(Ulid, SeedsGiveDifferentRandomParts) {
-    UlidGenerator a(1);
-    UlidGenerator b(2);
-    UlidGenerator c(1);
+    auto a = UlidGenerator::seeded(1);
+    auto b = UlidGenerator::seeded(2);
+    auto c = UlidGenerator::seeded(1);
     const std::string ia = a.next(1000);
     const std::string ib = b.next(1000);
     EXPECT_EQ(ia.substr(0, 10), ib.substr(0, 10));
@@ -101,7 +101,7 @@ TEST(Ulid, SeedsGiveDifferentRandomParts) {
 }
 
 TEST(Ulid, ManyIdsAreUnique) {
-    UlidGenerator gen(11);
+    auto gen = UlidGenerator::seeded(11);
     std::set<std::string> ids;
     for (int i = 0; i < 10000; ++i)
         ids.insert(gen.next(1000 + i / 100));
