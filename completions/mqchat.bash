@@ -39,7 +39,11 @@ _mqchat() {
             mapfile -t COMPREPLY < <(compgen -u -- "$cur")
             return
             ;;
-        --format | -C | --count | -W | --timeout | -n | --lines | --scrollback | --email)
+        --format | -C | --count | -W | --timeout | -n | --lines | --scrollback | --email | --id)
+            return
+            ;;
+        --log)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return
             ;;
     esac
@@ -57,7 +61,7 @@ _mqchat() {
         case $word in
             --config | --send | --server | --broker | --user | --cafile | \
                 -C | --count | -W | --timeout | -n | --lines | --scrollback | --format | \
-                --color | --email)
+                --color | --email | --id | --log)
                 skip=1
                 ;;
             :) # "http://h" arrives as "http" ":" "//h" when ':' is a word break
@@ -89,8 +93,8 @@ _mqchat() {
     esac
 
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help --version --config --send --tail
-            -n --lines --no-follow --scrollback --server --no-auth --broker --user --cafile --insecure
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --version --config --send --tail --id
+            -n --lines --no-follow --scrollback --log --server --no-auth --broker --user --cafile --insecure
             -C --count -W --timeout --json --format --color -v --verbose -q --quiet' -- "$cur")
     elif [[ -z $first ]]; then
         # First position: a command, or a room (the server has no room list;

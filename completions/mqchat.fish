@@ -13,7 +13,7 @@ function __mqchat_first_word
             continue
         end
         switch $word
-            case --config --send --server --broker --user --cafile -C --count -W --timeout -n --lines --scrollback --format --color --email
+            case --config --send --server --broker --user --cafile -C --count -W --timeout -n --lines --scrollback --format --color --email --id --log
                 set skip 1
             case '-*'
             case '*'
@@ -63,14 +63,16 @@ complete -c mqchat -n '__mqchat_command login' -l password-stdin -d 'Read the pa
 complete -c mqchat -n __mqchat_chat -l version -d 'Print the version and exit'
 complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l tail' -l send -x -a '-' -d 'Publish TEXT, or each stdin line with -'
 complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l send' -l tail -d 'Print the history, then messages as they arrive'
+complete -c mqchat -n __mqchat_chat -l id -x -d 'Send: message id KEY (line N of --send - gets KEY-N)'
 complete -c mqchat -n __mqchat_chat -s n -l lines -x -d 'Tail: history messages shown first (default 20; 0 none)'
 complete -c mqchat -n __mqchat_chat -l no-follow -d 'Tail: print the history and exit'
 complete -c mqchat -n __mqchat_chat -l scrollback -x -d 'Chat: messages kept per room (default 5000)'
+complete -c mqchat -n __mqchat_chat -l log -x -a '(__fish_complete_directories)' -d 'Chat: append every message shown to DIR/ROOM.jsonl'
 complete -c mqchat -n __mqchat_chat -l no-auth -d 'Use a plain MQTT broker without mqchatd'
 complete -c mqchat -n __mqchat_chat -l broker -x -a 'mqtt:// mqtts:// ws:// wss://' -d 'Broker URL'
 complete -c mqchat -n __mqchat_chat -l user -x -a '(__fish_complete_users)' -d 'Sender id with --no-auth'
 complete -c mqchat -n __mqchat_chat -s C -l count -x -d 'Tail: exit 0 after N live messages'
 complete -c mqchat -n __mqchat_chat -s W -l timeout -x -d 'Exit 8 after SEC without a message or an ack'
-complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l format' -l json -d 'Tail: one JSON message per line (NDJSON)'
+complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l format' -l json -d 'One JSON message per line (NDJSON); send: each acknowledged message'
 complete -c mqchat -n '__mqchat_chat; and not __fish_seen_argument -l json' -l format -x -d 'Tail: line template (%T %D %u %n %m %r %i %%)'
 complete -c mqchat -n __mqchat_chat -l color -x -a 'auto always never' -d 'When to use colour'

@@ -39,6 +39,11 @@ class Access {
     const std::string& user_id() const { return user_id_; }
     const std::string& user_name() const { return user_name_; }
 
+    // Ends a request to the server in flight and fails later ones: leaving.
+    void cancel_requests() {
+        if (http_) http_->cancel();
+    }
+
     // Broker URL and credentials for `rooms`: with a login, a fresh token
     // whose acl covers every one of them.
     std::variant<BrokerAccess, ApiError> broker_for(const std::vector<std::string>& rooms);

@@ -1,40 +1,41 @@
-// The interactive chat loop: performs the model's actions (publish, join,
-// fetch), feeds it what the broker and the server answer, and draws at most
-// one frame per refresh interval however fast messages arrive.
+// The interactive chat loop: performs the model's actions (publish through the
+// outbox, join, part, fetch older history), feeds it what the connection
+// supervisor and the room syncs report, and draws at most one frame per
+// refresh interval however fast messages arrive.
 #include "chat_session.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
+#include <climits>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 
-#include "app/broker_link.hpp"
+#include "app/chat_log.hpp"
+#include "app/connection_supervisor.hpp"
 #include "app/http_worker.hpp"
 #include "app/outbox.hpp"
+#include "app/send_session.hpp"
+#include "app/token_source.hpp"
 #include "core/chat_layout.hpp"
 #include "core/chat_model.hpp"
 #include "core/exit_code.hpp"
 #include "core/payload_codec.hpp"
-#include "core/room_name.hpp"
+#include "core/room_sync.hpp"
 #include "platform/environment.hpp"
 #include "tui/terminal.hpp"
 
 namespace mqchat::app {
 namespace {
 
-using transport::MqttEvent;
-
-constexpr int kFrameMs = 33;                 // at most ~30 frames a second
-constexpr int kTickMs = 1000;                // status line clocks (countdowns, token)
-constexpr int kFirstPage = 100;              // history shown on joining a room
-constexpr int kOlderPage = 100;              // each step further back
-constexpr int kGapPage = 500;                // after a reconnect
-constexpr std::int64_t kRetryCapMs = 30000;  // the transport's reconnect backoff cap
-constexpr int kQuitGraceMs = 3000;           // waiting for acks of pending messages on /quit
+constexpr int kFrameMs = 33;        // at most ~30 frames a second
+constexpr int kTickMs = 1000;       // status line clocks (countdowns, token)
+constexpr int kFirstPage = 100;     // history shown on joining a room
+constexpr int kOlderPage = 100;     // each step further back
+constexpr int kHistoryPage = 500;   // the history route's largest page (gap fill)
+constexpr int kQuitGraceMs = 3000;  // waiting for acks of pending messages on /quit
+constexpr std::size_t kMaxWindow = 32;
 // Broker events handled between two looks at the keyboard: under a flood the
 // queue can hold thousands, and a keystroke must not wait behind all of them.
 constexpr std::size_t kEventBatch = 256;
@@ -51,54 +52,62 @@ std::string server_label(const Access& access, const Plan& plan) {
     return who + "@" + where;
 }
 
-struct Outgoing {
-    std::string room;
-    std::string message_id;
-    std::string payload;
-};
+SupervisorSettings supervisor_settings(const Plan& plan) {
+    SupervisorSettings s;
+    s.cafile = plan.cafile;
+    s.insecure = plan.insecure;
+    return s;
+}
 
 class ChatSession {
   public:
     ChatSession(const Plan& plan, Access& access, const Reporter& reporter,
-                platform::SignalWatcher& signals)
+                platform::SignalWatcher& signals, const SessionPorts& ports)
         : plan_(plan),
           access_(access),
           reporter_(reporter),
           signals_(signals),
-          link_(plan, access, reporter),
-          model_(settings(plan, access), plan.room, UlidGenerator(platform::random_bytes)) {}
+          ports_(ports),
+          clock_(ports.clock),
+          worker_([&access] { access.cancel_requests(); }),
+          tokens_(access, worker_),
+          supervisor_(supervisor_settings(plan), ports.transport, tokens_, ports.clock),
+          outbox_(Outbox::default_dir(), outbox_target(plan, access)),
+          model_(settings(plan, access), plan.room, UlidGenerator(platform::random_bytes)),
+          log_(plan.log_dir) {}
 
     int run() {
-        if (!platform::is_terminal(STDIN_FILENO) || !platform::is_terminal(STDOUT_FILENO)) {
+        if (ports_.require_terminal &&
+            (!platform::is_terminal(STDIN_FILENO) || !platform::is_terminal(STDOUT_FILENO))) {
             reporter_.error("terminal",
                             "the chat needs a terminal; in scripts use --send or --tail");
             return to_int(ExitCode::usage);
         }
+        if (auto problem = log_.problem(); !problem.empty()) {
+            reporter_.error("log", problem);
+            return to_int(ExitCode::config);
+        }
         // Credentials before the screen: a refused session or a dead server is
         // a one-line error on a normal terminal, not a flash of the TUI.
-        auto first = access_.broker_for(model_.room_names());
-        if (auto* err = std::get_if<ApiError>(&first)) {
-            reporter_.error(err->stage, err->cause);
-            return err->exit_code;
-        }
-        adopt(std::get<BrokerAccess>(first));
+        open_room(plan_.room);
+        supervisor_.start(model_.room_names());
+        if (auto code = wait_for_credentials()) return *code;
         try {
-            terminal_ = std::make_unique<tui::Terminal>(plan_.color);
+            display_ = ports_.display(plan_.color);
         } catch (const std::exception& e) {
-            link_.close();
+            supervisor_.close();
             reporter_.error("terminal", e.what());
             return to_int(ExitCode::usage);
         }
         const int code = loop();
-        terminal_.reset();  // the shell gets its terminal back first
-        link_.close();
-        take_mqtt_events();
-        settle_acknowledgements();
+        display_.reset();  // the shell gets its terminal back first
+        supervisor_.close();
+        take_last_acknowledgements();
         if (!exit_message_.empty()) reporter_.error(exit_stage_, exit_message_);
         // For bench/ and the curious (-v): what the session cost.
         reporter_.info("tui", std::to_string(frames_) + " frames drawn for " +
                                   std::to_string(live_messages_) + " live messages");
-        save_unacknowledged();
+        report_outbox_left();
         return code;
     }
 
@@ -113,34 +122,58 @@ class ChatSession {
         return s;
     }
 
+    std::optional<int> wait_for_credentials() {
+        while (!supervisor_.started()) {
+            const auto ready = wait_readable({signals_.fd(), worker_.fd()}, 1000);
+            if (ready[0] && signals_.take() != 0) return to_int(ExitCode::interrupted);
+            if (ready[1]) worker_.apply_results();
+        }
+        for (const auto& e : supervisor_.take_events()) {
+            if (e.kind == LinkEvent::Kind::fatal) {
+                reporter_.error(e.stage, e.text);
+                return e.exit_code;
+            }
+            early_events_.push_back(e);
+        }
+        return std::nullopt;
+    }
+
     int loop() {
         dirty_ = true;
+        for (const auto& e : early_events_)
+            on_link(e);
+        early_events_.clear();
         for (;;) {
-            const std::int64_t now = platform::monotonic_ms();
-            int timeout = kTickMs - static_cast<int>(now - last_tick_);
-            if (dirty_) timeout = std::min(timeout, kFrameMs - static_cast<int>(now - last_frame_));
-            if (quit_deadline_ > 0)
-                timeout = std::min(timeout, static_cast<int>(quit_deadline_ - now));
-            if (!backlog_.empty()) timeout = 0;  // only a look at the keys before the next batch
-            timeout = std::clamp(timeout, 0, kTickMs);
-            const auto ready = wait_readable({signals_.fd(), terminal_->input_fd(),
-                                              terminal_->resize_fd(), link_.fd(), http_.fd()},
-                                             timeout);
+            const std::int64_t now = clock_.monotonic_ms();
+            std::optional<std::int64_t> next_frame;
+            if (dirty_) next_frame = last_frame_ + kFrameMs;
+            std::optional<std::int64_t> quit_at;
+            if (quit_deadline_ > 0) quit_at = quit_deadline_;
+            int timeout = timeout_until({last_tick_ + kTickMs, next_frame, quit_at,
+                                         supervisor_.next_deadline_ms(), next_sync_deadline()},
+                                        now, kTickMs);
+            if (supervisor_.has_backlog()) timeout = 0;  // only a look at the keys first
+            const auto ready =
+                wait_readable({signals_.fd(), display_->input_fd(), display_->resize_fd(),
+                               supervisor_.event_fd(), worker_.fd()},
+                              timeout);
             if (ready[0] && signals_.take() != 0) return to_int(ExitCode::interrupted);
-            if (ready[2] && terminal_->take_resize()) dirty_ = true;
+            if (ready[2] && display_->take_resize()) dirty_ = true;
             if (ready[1]) on_keys();
-            if (ready[3]) take_mqtt_events();
-            handle_mqtt_batch();
+            if (ready[3] || supervisor_.has_backlog()) supervisor_.on_transport_ready(kEventBatch);
             if (ready[4]) {
-                http_.apply_results();
+                worker_.apply_results();
                 dirty_ = true;
             }
+            supervisor_.tick();
+            tick_syncs();
+            handle_link_events();
+            fill_window();
             if (auto code = exit_code_) return *code;
             if (model_.quitting() &&
-                (model_.pending() == 0 || platform::monotonic_ms() >= quit_deadline_))
+                (model_.pending() == 0 || clock_.monotonic_ms() >= quit_deadline_))
                 return to_int(ExitCode::ok);
-            refresh_token_if_due();
-            const std::int64_t after = platform::monotonic_ms();
+            const std::int64_t after = clock_.monotonic_ms();
             if (after - last_tick_ >= kTickMs) {
                 last_tick_ = after;
                 dirty_ = true;  // countdowns and the token's lifetime move on
@@ -153,9 +186,9 @@ class ChatSession {
 
     void draw(std::int64_t monotonic_now) {
         LayoutReport report;
-        const Screen screen = layout_chat(model_, terminal_->width(), terminal_->height(),
-                                          platform::now_ms(), report);
-        terminal_->draw(screen);
+        const Screen screen =
+            layout_chat(model_, display_->width(), display_->height(), clock_.wall_ms(), report);
+        display_->draw(screen);
         last_frame_ = monotonic_now;
         dirty_ = false;
         typed_ = false;
@@ -166,8 +199,8 @@ class ChatSession {
     // --- keys and actions
 
     void on_keys() {
-        for (const Key& key : terminal_->read_keys()) {
-            perform(model_.on_key(key, platform::now_ms()));
+        for (const Key& key : display_->read_keys()) {
+            perform(model_.on_key(key, clock_.wall_ms()));
             dirty_ = true;
             typed_ = true;
         }
@@ -177,333 +210,277 @@ class ChatSession {
         for (const Action& a : actions) {
             switch (a.kind) {
                 case Action::Kind::publish:
-                    publish(Outgoing{a.room, a.message_id, a.payload});
+                    publish(OutgoingMessage{a.room, a.message_id, a.payload, 0});
                     break;
                 case Action::Kind::join:
-                    request_token("joining #" + a.room);
+                    open_room(a.room);
+                    supervisor_.join(a.room);
                     break;
                 case Action::Kind::part:
-                    // The token keeps covering the room until its next refresh,
-                    // which leaves it out; a reconnect just for that is not worth it.
-                    if (connected_) link_.mqtt().unsubscribe(room_topic(a.room));
-                    history_requested_.erase(a.room);  // a later /join starts afresh
+                    supervisor_.part(a.room);
+                    syncs_.erase(a.room);  // a later /join starts afresh
                     break;
                 case Action::Kind::fetch_older:
-                    fetch_history(a.room, ChatModel::Page::older, kOlderPage, a.before, {});
+                    fetch_older(a.room, a.before);
                     break;
                 case Action::Kind::redraw:
-                    terminal_->suspend();  // endwin + refresh: a full repaint
-                    terminal_->resume();
+                    display_->suspend();  // endwin + refresh: a full repaint
+                    display_->resume();
                     break;
                 case Action::Kind::quit:
-                    quit_deadline_ = platform::monotonic_ms() + kQuitGraceMs;
+                    quit_deadline_ = clock_.monotonic_ms() + kQuitGraceMs;
                     break;
             }
             dirty_ = true;
         }
     }
 
-    void publish(Outgoing out) {
-        const auto ticket =
-            connected_ ? link_.mqtt().publish(room_topic(out.room), out.payload, 1) : std::nullopt;
-        if (!ticket) {
-            unsent_.push_back(std::move(out));  // sent when the connection is back
-            return;
+    // Durable before anything else: the frame that shows it pending comes after.
+    void publish(OutgoingMessage m) {
+        if (auto it = syncs_.find(m.room); it != syncs_.end()) it->second.mark_seen(m.id);
+        log_.write(m.room, m.payload, m.id);
+        std::vector<OutgoingMessage> batch;
+        batch.push_back(std::move(m));
+        if (auto problem = outbox_.add(std::move(batch), clock_.monotonic_ms());
+            !problem.empty() && !warned_outbox_) {
+            warned_outbox_ = true;
+            model_.notice_here(
+                "outbox: " + problem + "; messages are sent but lost if you quit before their ✓",
+                clock_.wall_ms());
         }
-        in_flight_.emplace(*ticket, std::move(out));
+        fill_window();
     }
 
-    // Unacknowledged messages go again on the next connection; their ids make
-    // the repeat harmless for every reader.
-    void requeue_in_flight() {
-        for (auto& [ticket, out] : in_flight_)
-            unsent_.push_back(std::move(out));
-        in_flight_.clear();
+    void fill_window() {
+        const std::size_t window = std::clamp<std::size_t>(
+            static_cast<std::size_t>(supervisor_.receive_maximum()), 1, kMaxWindow);
+        while (supervisor_.can_publish() && outbox_.in_flight() < window) {
+            const OutgoingMessage* next = outbox_.next_to_send();
+            if (!next) return;
+            const auto ticket = supervisor_.publish(next->room, next->payload);
+            if (!ticket) return;
+            outbox_.sent(*ticket);
+        }
+    }
+
+    // A new room: its sync, and what an earlier run left for it in the outbox.
+    void open_room(const std::string& room) {
+        RoomSyncSettings s;
+        s.initial_lines = kFirstPage;
+        s.has_history = access_.has_server();
+        s.page = kHistoryPage;
+        syncs_.erase(room);
+        syncs_.emplace(room, RoomSync(s));
+        std::vector<std::string> problems;
+        const auto adopted = outbox_.adopt([&room](const std::string& r) { return r == room; },
+                                           clock_.monotonic_ms(), problems);
+        for (const auto& p : problems)
+            model_.notice(room, "outbox: " + p, clock_.wall_ms());
+        if (adopted > 0)
+            model_.notice(room,
+                          "sending " + std::to_string(adopted) +
+                              " message(s) an earlier session left unacknowledged (outbox)",
+                          clock_.wall_ms());
     }
 
     // Ends the session after the terminal is restored, with this error.
-    void stop(const ApiError& err) {
-        exit_stage_ = err.stage;
-        exit_message_ = err.cause;
-        exit_code_ = err.exit_code;
+    void stop(int exit_code, const std::string& stage, const std::string& text) {
+        if (exit_code_) return;
+        exit_stage_ = stage;
+        exit_message_ = text;
+        exit_code_ = exit_code;
     }
 
-    void flush_unsent() {
-        std::vector<Outgoing> waiting = std::move(unsent_);
-        unsent_.clear();
-        for (auto& out : waiting)
-            publish(std::move(out));
+    void report_outbox_left() {
+        if (outbox_.empty()) return;
+        reporter_.warn("outbox", std::to_string(outbox_.size()) +
+                                     " unacknowledged message(s) kept in " + outbox_.dir() +
+                                     "; they are sent when you next open their room");
     }
 
-    // --- the outbox
-
-    // Messages a previous session could not deliver, for the rooms open now;
-    // each is sent once per session and its file removed when acknowledged.
-    void resend_outbox() {
-        std::vector<std::string> problems;
-        int sent = 0;
-        for (auto& entry : outbox_.load(problems)) {
-            if (from_outbox_.count(entry.message_id) || !model_.room(entry.room)) continue;
-            from_outbox_.insert(entry.message_id);
-            publish(Outgoing{entry.room, entry.message_id, std::move(entry.payload)});
-            ++sent;
-        }
-        for (const auto& p : problems)
-            model_.notice_here("outbox: " + p, platform::now_ms());
-        if (sent > 0)
-            model_.notice_here("sending " + std::to_string(sent) +
-                                   " message(s) saved by an earlier session (outbox)",
-                               platform::now_ms());
+    // On the way out: acks still queued must not leave their messages behind.
+    void take_last_acknowledgements() {
+        supervisor_.on_transport_ready();
+        for (const auto& e : supervisor_.take_events())
+            if (e.kind == LinkEvent::Kind::acknowledged) outbox_.acknowledged(e.ticket);
     }
 
-    void save_unacknowledged() {
-        std::vector<Outgoing> left = std::move(unsent_);
-        for (auto& [ticket, out] : in_flight_)
-            left.push_back(std::move(out));
-        int saved = 0;
-        for (const auto& out : left) {
-            if (from_outbox_.count(out.message_id)) continue;  // still on disk
-            if (auto problem = outbox_.save({out.room, out.message_id, out.payload});
-                !problem.empty()) {
-                reporter_.error("outbox", problem);
-                continue;
-            }
-            ++saved;
-        }
-        if (saved > 0)
-            reporter_.warn("outbox", std::to_string(saved) +
-                                         " unacknowledged message(s) saved in " + outbox_.dir() +
-                                         "; they are sent when you next open their room");
+    // --- the link
+
+    void handle_link_events() {
+        for (const auto& e : supervisor_.take_events())
+            on_link(e);
     }
 
-    void on_acknowledged(const Outgoing& out) {
-        model_.on_published(out.message_id);
-        if (from_outbox_.count(out.message_id)) outbox_.remove(out.message_id);
-    }
-
-    // --- tokens
-
-    void adopt(const BrokerAccess& access) {
-        // What the old connection said is handled first, in order: a stale
-        // "connected" or SUBACK must not be taken for the new connection's.
-        take_mqtt_events();
-        while (!backlog_.empty())
-            handle_mqtt_batch();
-        refresh_at_ms_ = access.refresh_at_ms;
-        model_.on_token(access.expires_at_ms);
-        if (connected_) requeue_in_flight();
-        connected_ = false;
-        link_.adopt(access);
-    }
-
-    void request_token(const std::string& why) {
-        if (token_requested_) {
-            token_again_ = true;  // rooms changed while a request was out
-            return;
-        }
-        token_requested_ = true;
-        const std::vector<std::string> rooms = model_.room_names();
-        http_.post([this, rooms, why]() -> HttpWorker::Apply {
-            auto answer = access_.broker_for(rooms);
-            return [this, answer = std::move(answer), why]() mutable { on_token(answer, why); };
-        });
-    }
-
-    void on_token(std::variant<BrokerAccess, ApiError>& answer, const std::string& why) {
-        token_requested_ = false;
-        if (auto* err = std::get_if<ApiError>(&answer)) {
-            if (err->unauthorized) return stop(*err);
-            model_.notice_here("token (" + why + "): " + err->cause + "; trying again in 30 s",
-                               platform::now_ms());
-            refresh_at_ms_ = platform::now_ms() + 30000;
-            return;
-        }
-        adopt(std::get<BrokerAccess>(answer));
-        if (token_again_) {
-            token_again_ = false;
-            request_token(why);
+    void on_link(const LinkEvent& e) {
+        dirty_ = true;
+        const std::int64_t wall = clock_.wall_ms();
+        switch (e.kind) {
+            case LinkEvent::Kind::connected:
+                model_.on_link(LinkState::connected);
+                break;
+            case LinkEvent::Kind::lost:
+                outbox_.connection_lost();  // sent again, same ids, on the next connection
+                model_.on_link(e.planned ? LinkState::connecting : LinkState::reconnecting, wall,
+                               e.text);
+                break;
+            case LinkEvent::Kind::retrying:
+                model_.on_link(LinkState::reconnecting, e.at_ms, e.text);
+                break;
+            case LinkEvent::Kind::subscribed:
+                if (auto it = syncs_.find(e.room); it != syncs_.end())
+                    apply(e.room, it->second.on_subscribed(clock_.monotonic_ms()));
+                break;
+            case LinkEvent::Kind::subscribe_refused:
+                model_.notice(e.room, "the broker refused the subscription: " + e.text, wall);
+                break;
+            case LinkEvent::Kind::message:
+                on_live(e.room, e.payload);
+                break;
+            case LinkEvent::Kind::acknowledged:
+                if (auto done = outbox_.acknowledged(e.ticket)) model_.on_published(done->id);
+                break;
+            case LinkEvent::Kind::returned:
+                outbox_.returned(e.ticket);
+                break;
+            case LinkEvent::Kind::refused:
+                if (auto refused = outbox_.refused(e.ticket)) on_refused(*refused, e.text);
+                break;
+            case LinkEvent::Kind::token:
+                model_.on_token(e.at_ms);
+                break;
+            case LinkEvent::Kind::notice:
+                model_.notice_here(e.text, wall);
+                break;
+            case LinkEvent::Kind::fatal:
+                stop(e.exit_code, e.stage, e.text);
+                break;
         }
     }
 
-    void refresh_token_if_due() {
-        if (!access_.has_server() || refresh_at_ms_ == 0 || token_requested_) return;
-        if (platform::now_ms() < refresh_at_ms_) return;
-        request_token("refresh");
-    }
-
-    // --- history
-
-    void fetch_history(const std::string& room, ChatModel::Page kind, int limit,
-                       const std::string& before, const std::string& after) {
+    // The broker would not take a message of ours: say so, and ask the server
+    // why (archive closed, quota) without blocking the screen.
+    void on_refused(const OutgoingMessage& m, const std::string& why) {
+        model_.on_publish_failed(m.id, why, clock_.wall_ms());
         if (!access_.has_server()) return;
         const std::string session = access_.session_secret();
-        http_.post([this, room, kind, limit, before, after, session]() -> HttpWorker::Apply {
-            auto page = access_.api().history(session, room, limit, before, after);
-            return [this, room, kind, limit, page = std::move(page)]() mutable {
-                if (auto* err = std::get_if<ApiError>(&page)) {
-                    if (err->unauthorized) return stop(*err);
-                    model_.on_history_failed(room, err->cause);
-                    return;
-                }
-                auto& got = std::get<HistoryPage>(page);
-                if (!got.notice.empty()) model_.notice(room, got.notice, platform::now_ms());
-                model_.on_history(room, kind, std::move(got.messages), limit);
+        const std::string room = m.room;
+        worker_.post([this, session, room]() -> HttpWorker::Apply {
+            auto status = access_.api().publish_status(session);
+            return [this, room, status = std::move(status)]() {
+                if (auto* s = std::get_if<PublishStatus>(&status); s && !s->allowed)
+                    model_.notice(room, "the server says: " + s->reason, clock_.wall_ms());
             };
         });
     }
 
-    // After each (re)connect and subscription: the first page for new rooms,
-    // what was missed for the others.
-    void load_history_after_subscribe(const std::string& room) {
-        RoomState* r = model_.room(room);
-        if (!r || !access_.has_server()) return;
-        if (!history_requested_.count(room)) {
-            history_requested_[room] = true;
-            fetch_history(room, ChatModel::Page::initial, kFirstPage, {}, {});
-            return;
-        }
-        const std::string newest = r->log.newest_id();
-        if (!newest.empty() && lost_since_subscribe_)
-            fetch_history(room, ChatModel::Page::newer, kGapPage, {}, newest);
-    }
-
-    // --- MQTT
-
-    void take_mqtt_events() {
-        for (auto& e : link_.take_events())
-            backlog_.push_back(std::move(e));
-    }
-
-    // On the way out: acks still queued must not send their messages to the
-    // outbox; the rest of the backlog is not worth the wait.
-    void settle_acknowledgements() {
-        for (const MqttEvent& e : backlog_)
-            if (e.type == MqttEvent::Type::published || e.type == MqttEvent::Type::publish_failed)
-                on_mqtt(e);
-        backlog_.clear();
-    }
-
-    void handle_mqtt_batch() {
-        for (std::size_t n = 0; n < kEventBatch && !backlog_.empty(); ++n) {
-            on_mqtt(backlog_.front());
-            backlog_.pop_front();
-            dirty_ = true;
-        }
-    }
-
-    void on_mqtt(const MqttEvent& e) {
-        switch (e.type) {
-            case MqttEvent::Type::connected:
-                connected_ = true;
-                ever_connected_ = true;
-                renewed_ = false;
-                retry_interval_ms_ = 0;
-                model_.on_link(LinkState::connected);
-                for (const auto& room : model_.room_names()) {
-                    link_.mqtt().subscribe(room_topic(room), 1);
-                    subscribing_.push_back(room);
-                }
-                flush_unsent();
-                resend_outbox();
-                break;
-            case MqttEvent::Type::connect_failed:
-                on_connect_failed(e);
-                break;
-            case MqttEvent::Type::connection_lost:
-                connected_ = false;
-                lost_since_subscribe_ = true;
-                subscribing_.clear();  // their SUBACKs died with the connection
-                if (!e.planned) {
-                    retry_interval_ms_ = 1000;
-                    model_.on_link(LinkState::reconnecting,
-                                   platform::now_ms() + retry_interval_ms_);
-                } else {
-                    model_.on_link(LinkState::connecting);
-                }
-                requeue_in_flight();
-                break;
-            case MqttEvent::Type::subscribed:
-                if (!subscribing_.empty()) {
-                    load_history_after_subscribe(subscribing_.front());
-                    subscribing_.erase(subscribing_.begin());
-                    if (subscribing_.empty()) lost_since_subscribe_ = false;
-                }
-                break;
-            case MqttEvent::Type::subscribe_failed:
-                if (!subscribing_.empty()) {
-                    model_.notice(subscribing_.front(),
-                                  "the broker refused the subscription: " +
-                                      transport::reason_text(e.reason_code),
-                                  platform::now_ms());
-                    subscribing_.erase(subscribing_.begin());
-                }
-                break;
-            case MqttEvent::Type::message:
-                on_live(e);
-                break;
-            case MqttEvent::Type::published:
-                if (auto it = in_flight_.find(e.ticket); it != in_flight_.end()) {
-                    on_acknowledged(it->second);
-                    in_flight_.erase(it);
-                }
-                break;
-            case MqttEvent::Type::publish_failed:
-                if (auto it = in_flight_.find(e.ticket); it != in_flight_.end()) {
-                    if (e.reason_code >= 0x80) {
-                        model_.on_publish_failed(it->second.message_id,
-                                                 transport::reason_text(e.reason_code),
-                                                 platform::now_ms());
-                        outbox_.remove(it->second.message_id);  // refused: never deliverable
-                    } else {
-                        unsent_.push_back(std::move(it->second));  // lost: try again
-                    }
-                    in_flight_.erase(it);
-                }
-                break;
-        }
-    }
-
-    void on_connect_failed(const MqttEvent& e) {
-        const bool refused = e.reason_code == 0x86 || e.reason_code == 0x87;
-        if (refused && access_.has_server() && !renewed_) {
-            renewed_ = true;  // the token was refused: one new token
-            request_token("the broker refused the token");
-            return;
-        }
-        if (!ever_connected_)
-            return stop({to_int(ExitCode::broker_failed), "broker", link_.connect_failure(e)});
-        retry_interval_ms_ = std::min<std::int64_t>(
-            std::max<std::int64_t>(retry_interval_ms_, 1000) * 2, kRetryCapMs);
-        model_.on_link(LinkState::reconnecting, platform::now_ms() + retry_interval_ms_);
-    }
-
-    void on_live(const MqttEvent& e) {
-        const auto room = room_of_topic(e.topic);
-        if (!room || !model_.room(*room)) return;
-        auto decoded = decode_payload(e.payload, platform::now_ms());
+    void on_live(const std::string& room, const std::string& payload) {
+        auto it = syncs_.find(room);
+        if (it == syncs_.end() || !model_.room(room)) return;
+        auto decoded = decode_payload(payload, clock_.wall_ms());
         ++live_messages_;
         for (auto& m : decoded.messages)
-            model_.on_message(*room, std::move(m));
-        if (!decoded.notice.empty()) model_.notice(*room, decoded.notice, platform::now_ms());
+            apply(room, it->second.on_live(std::move(m), clock_.monotonic_ms()));
+        if (!decoded.notice.empty()) model_.notice(room, decoded.notice, clock_.wall_ms());
+    }
+
+    // --- history
+
+    void apply(const std::string& room, SyncStep step) {
+        if (step.initial_ready) {
+            for (const auto& m : step.initial)
+                log_.write_message(room, m);
+            // The model reads "fewer than asked for" as "nothing older".
+            const int size = static_cast<int>(step.initial.size());
+            model_.on_history(room, ChatModel::Page::initial, std::move(step.initial),
+                              step.initial_complete ? size + 1 : size);
+        }
+        for (auto& m : step.messages) {
+            log_.write_message(room, m);
+            model_.on_message(room, std::move(m));
+        }
+        for (const auto& n : step.notices)
+            model_.notice(room, n, clock_.wall_ms());
+        for (auto& r : step.fetch)
+            fetch_for_sync(room, std::move(r));
+        dirty_ = true;
+    }
+
+    void fetch_for_sync(const std::string& room, HistoryRequest r) {
+        const std::string session = access_.session_secret();
+        worker_.post([this, room, r, session]() -> HttpWorker::Apply {
+            auto page = access_.api().history(session, room, r.limit, r.before, r.after);
+            return [this, room, r, page = std::move(page)]() mutable {
+                auto it = syncs_.find(room);
+                if (it == syncs_.end()) return;  // parted meanwhile
+                const std::int64_t now = clock_.monotonic_ms();
+                if (auto* err = std::get_if<ApiError>(&page)) {
+                    if (err->unauthorized) return stop(err->exit_code, err->stage, err->cause);
+                    const auto why = err->http_status == 404 ? HistoryFailure::unknown_cursor
+                                                             : HistoryFailure::other;
+                    if (!it->second.initial_done())
+                        model_.notice(room, "history: " + err->cause + " (trying again)",
+                                      clock_.wall_ms());
+                    return apply(room, it->second.on_history_failed(r.id, why, err->cause, now));
+                }
+                auto& got = std::get<HistoryPage>(page);
+                if (!got.notice.empty()) model_.notice(room, got.notice, clock_.wall_ms());
+                apply(room, it->second.on_history(r.id, std::move(got.messages), now));
+            };
+        });
+    }
+
+    void fetch_older(const std::string& room, const std::string& before) {
+        if (!access_.has_server()) return;
+        const std::string session = access_.session_secret();
+        worker_.post([this, room, before, session]() -> HttpWorker::Apply {
+            auto page = access_.api().history(session, room, kOlderPage, before, {});
+            return [this, room, page = std::move(page)]() mutable {
+                if (auto* err = std::get_if<ApiError>(&page)) {
+                    if (err->unauthorized) return stop(err->exit_code, err->stage, err->cause);
+                    model_.on_history_failed(room, err->cause);
+                    return;
+                }
+                auto& got = std::get<HistoryPage>(page);
+                if (!got.notice.empty()) model_.notice(room, got.notice, clock_.wall_ms());
+                for (const auto& m : got.messages)
+                    log_.write_message(room, m);
+                model_.on_history(room, ChatModel::Page::older, std::move(got.messages),
+                                  kOlderPage);
+            };
+        });
+    }
+
+    std::optional<std::int64_t> next_sync_deadline() const {
+        std::optional<std::int64_t> next;
+        for (const auto& [room, sync] : syncs_)
+            if (auto d = sync.next_deadline(); d && (!next || *d < *next)) next = d;
+        return next;
+    }
+
+    void tick_syncs() {
+        const std::int64_t now = clock_.monotonic_ms();
+        for (auto& [room, sync] : syncs_) {
+            const auto d = sync.next_deadline();
+            if (d && now >= *d) apply(room, sync.on_tick(now));
+        }
     }
 
     const Plan& plan_;
     Access& access_;
     const Reporter& reporter_;
     platform::SignalWatcher& signals_;
-    BrokerLink link_;
+    const SessionPorts& ports_;
+    SupervisorClock clock_;
+    HttpWorker worker_;
+    AccessTokenSource tokens_;
+    ConnectionSupervisor supervisor_;
+    Outbox outbox_;
     ChatModel model_;
-    HttpWorker http_;
-    std::unique_ptr<tui::Terminal> terminal_;
-    Outbox outbox_ = Outbox::at_default_path();
-    std::set<std::string> from_outbox_;  // resent this session, still on disk
-    std::map<std::uint64_t, Outgoing> in_flight_;
-    std::vector<Outgoing> unsent_;
-    std::deque<MqttEvent> backlog_;  // taken from the link, not handled yet
-    std::vector<std::string> subscribing_;
-    std::map<std::string, bool> history_requested_;
-    std::int64_t refresh_at_ms_ = 0;
-    std::int64_t retry_interval_ms_ = 0;
+    ChatLog log_;
+    std::map<std::string, RoomSync> syncs_;
+    std::unique_ptr<tui::Display> display_;
+    std::vector<LinkEvent> early_events_;  // before the screen opened
     std::int64_t last_frame_ = 0;
     std::int64_t last_tick_ = 0;
     std::int64_t quit_deadline_ = 0;
@@ -511,12 +488,7 @@ class ChatSession {
     long live_messages_ = 0;
     bool dirty_ = true;
     bool typed_ = false;  // keys handled since the last frame
-    bool connected_ = false;
-    bool ever_connected_ = false;
-    bool renewed_ = false;
-    bool token_requested_ = false;
-    bool token_again_ = false;
-    bool lost_since_subscribe_ = false;
+    bool warned_outbox_ = false;
     std::optional<int> exit_code_;
     std::string exit_stage_;
     std::string exit_message_;
@@ -525,8 +497,8 @@ class ChatSession {
 }  // namespace
 
 int run_chat(const Plan& plan, Access& access, const Reporter& reporter,
-             platform::SignalWatcher& signals) {
-    return ChatSession(plan, access, reporter, signals).run();
+             platform::SignalWatcher& signals, const SessionPorts& ports) {
+    return ChatSession(plan, access, reporter, signals, ports).run();
 }
 
 }  // namespace mqchat::app

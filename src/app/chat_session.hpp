@@ -5,11 +5,12 @@
 #include "app/access.hpp"
 #include "app/plan.hpp"
 #include "app/reporter.hpp"
+#include "app/session_ports.hpp"
 #include "platform/signals.hpp"
 
 namespace mqchat::app {
 
 int run_chat(const Plan& plan, Access& access, const Reporter& reporter,
-             platform::SignalWatcher& signals);
+             platform::SignalWatcher& signals, const SessionPorts& ports = {});
 
 }  // namespace mqchat::app

@@ -18,13 +18,17 @@ class HttpWorker {
     using Apply = std::function<void()>;  // runs on the main thread
     using Job = std::function<Apply()>;   // runs on the worker thread
 
-    HttpWorker() : thread_([this] { loop(); }) {}
+    // `cancel` ends a request in flight when the worker is stopped, so that
+    // leaving never waits for a slow server.
+    explicit HttpWorker(std::function<void()> cancel = {})
+        : cancel_(std::move(cancel)), thread_([this] { loop(); }) {}
     ~HttpWorker() {
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
         wake_.notify_one();
+        if (cancel_) cancel_();
         thread_.join();
     }
     HttpWorker(const HttpWorker&) = delete;
@@ -68,6 +72,7 @@ class HttpWorker {
     std::deque<Job> jobs_;
     bool stopping_ = false;
     platform::EventQueue<Apply> results_;
+    std::function<void()> cancel_;
     std::thread thread_;  // last: starts after everything it uses exists
 };
 

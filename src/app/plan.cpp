@@ -23,9 +23,20 @@ std::string user_problem(const std::string& user) {
     return {};
 }
 
+// --id KEY: the message id, or its stem for the lines of --send -.
+std::string message_key_problem(const std::string& key) {
+    if (key.empty() || key.size() > kMaxMessageKey)
+        return "--id needs 1 to " + std::to_string(kMaxMessageKey) + " characters";
+    for (const char c : key)
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '_' || c == '-'))
+            return "--id may only hold A-Z a-z 0-9 _ and -";
+    return {};
+}
+
 std::optional<PlanError> check_tail_only_options(const cli::Options& o) {
     if (o.tail) return std::nullopt;
-    if (o.json) return usage("--json only applies to --tail");
+    if (o.json && !o.send) return usage("--json only applies to --tail and --send");
     if (o.format) return usage("--format only applies to --tail");
     if (o.count) return usage("--count only applies to --tail");
     if (o.lines) return usage("--lines only applies to --tail");
@@ -104,6 +115,13 @@ std::variant<Plan, PlanError> make_plan(const cli::Options& o, bool stdout_is_tt
     p.topic = room_topic(p.room);
     p.mode = o.send ? Mode::send : o.tail ? Mode::tail : Mode::interactive;
     if (auto e = check_tail_only_options(o)) return *e;
+    if (o.id && !o.send) return usage("--id only applies to --send");
+    if (o.log_dir && (o.send || o.tail)) return usage("--log only applies to the chat");
+    if (o.log_dir) p.log_dir = *o.log_dir;
+    if (o.id) {
+        if (auto problem = message_key_problem(*o.id); !problem.empty()) return usage(problem);
+        p.message_id = *o.id;
+    }
     if (o.send) {
         p.send_stdin = *o.send == "-";
         p.send_text = p.send_stdin ? "" : *o.send;

@@ -21,6 +21,8 @@ struct Plan {
     std::string topic;
     bool send_stdin = false;  // --send -
     std::string send_text;
+    std::string message_id;  // --id: fixed ids for --send (empty: fresh ULIDs)
+    std::string log_dir;     // chat --log
     bool no_auth = false;
     std::optional<BrokerUrl> broker;    // --broker: overrides the token answer's brokers
     std::optional<std::string> server;  // --server / MQCHAT_SERVER / config, normalised
@@ -40,6 +42,9 @@ struct Plan {
     std::optional<std::string> email;  // login
     bool password_stdin = false;       // login
 };
+
+// --id KEY's longest stem: line and part suffixes must still fit in an id.
+inline constexpr std::size_t kMaxMessageKey = 48;
 
 struct PlanError {
     int exit_code;

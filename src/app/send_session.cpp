@@ -1,6 +1,8 @@
-// The send loop: stdin lines become messages, published through a bounded
-// window of unacknowledged publishes (see PITFALLS: Paho's MQTT 5 pipelining
-// stalls beyond the broker's Receive Maximum), re-sent after a reconnect.
+// The send loop: stdin lines (or the one TEXT) become messages, written to the
+// outbox before anything is sent, published through the outbox's bounded
+// window while the connection supervisor has a connection, and crossed out as
+// the broker acknowledges them. What is left when it gives up stays in the
+// outbox for the next run.
 #include "send_session.hpp"
 
 #include <unistd.h>
@@ -8,21 +10,22 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
-#include <map>
 
-#include "app/broker_link.hpp"
+#include "app/connection_supervisor.hpp"
+#include "app/http_worker.hpp"
+#include "app/outbox.hpp"
+#include "app/token_source.hpp"
 #include "core/exit_code.hpp"
+#include "core/line_format.hpp"
 #include "core/line_splitter.hpp"
 #include "core/message_id.hpp"
 #include "core/payload_codec.hpp"
 #include "core/utf8.hpp"
 #include "platform/environment.hpp"
+#include "platform/output.hpp"
 
 namespace mqchat::app {
 namespace {
-
-using transport::MqttEvent;
 
 // Outstanding publishes: at most the broker's Receive Maximum (Paho stalls
 // beyond it), and at most 32: against a broker allowing 1000, 100,000 lines
@@ -37,176 +40,193 @@ std::size_t envelope_size(const std::string& user, const std::string& name) {
     Message m;
     m.user = user;
     m.name = name;
-    m.id = std::string(26, '0');
+    m.id = std::string(kMaxIdLength, '0');
     m.timestamp = 9'999'999'999'999;
     return encode_payload(m).size();
 }
 
-struct Outgoing {
-    std::string payload;
-    std::size_t line = 0;  // 1-based input line, for messages about it
-};
+SupervisorSettings supervisor_settings(const Plan& plan) {
+    SupervisorSettings s;
+    s.cafile = plan.cafile;
+    s.insecure = plan.insecure;
+    s.subscribe = false;  // the token covers the room; its messages are not ours to read
+    // A connect attempt never outlasts what the user allowed for the ack.
+    const auto ack_s = std::chrono::duration_cast<std::chrono::seconds>(plan.ack_timeout);
+    s.connect_timeout = std::clamp(ack_s, std::chrono::seconds(1), std::chrono::seconds(5));
+    return s;
+}
 
 class SendSession {
   public:
     SendSession(const Plan& plan, Access& access, const Reporter& reporter,
-                platform::SignalWatcher& signals)
+                platform::SignalWatcher& signals, const SessionPorts& ports)
         : plan_(plan),
           access_(access),
           reporter_(reporter),
           signals_(signals),
-          link_(plan, access, reporter),
-          ids_(platform::random_bytes) {}
+          clock_(ports.clock),
+          worker_([&access] { access.cancel_requests(); }),
+          tokens_(access, worker_),
+          supervisor_(supervisor_settings(plan), ports.transport, tokens_, ports.clock),
+          outbox_(Outbox::default_dir(), outbox_target(plan, access)),
+          ids_(platform::random_bytes),
+          out_(STDOUT_FILENO) {}
 
     int run() {
+        start_ms_ = clock_.monotonic_ms();
+        adopt_earlier_messages();
         if (!plan_.send_stdin) {
-            enqueue_text(plan_.send_text, 1);
+            enqueue({{plan_.send_text, 1}});
             input_done_ = true;
         }
-        start_ms_ = platform::monotonic_ms();
-        if (auto err = link_.open()) return fail(*err);
-        reporter_.info("send", "connecting to " + link_.url_text());
+        supervisor_.start({plan_.room});
         while (!finished()) {
-            if (auto code = step()) return *code;
+            if (auto code = step()) {
+                supervisor_.close();
+                return *code;
+            }
         }
-        link_.close();
+        supervisor_.close();
         reporter_.info("send", std::to_string(acked_) + " message(s) acknowledged in " +
-                                   std::to_string(platform::monotonic_ms() - start_ms_) + " ms");
+                                   std::to_string(clock_.monotonic_ms() - start_ms_) + " ms");
         return to_int(ExitCode::ok);
     }
 
   private:
+    struct Line {
+        std::string text;
+        std::size_t number = 0;
+    };
+
     bool finished() const {
-        return input_done_ && pending_.empty() && inflight_.empty() &&
-               (connected_once_ || total_ == 0);
+        return input_done_ && outbox_.empty() && (supervisor_.ever_connected() || total_ == 0);
     }
     bool reading_stdin() const {
-        return plan_.send_stdin && !input_done_ && pending_.size() < kMaxPending;
+        return plan_.send_stdin && !input_done_ && outbox_.size() < kMaxPending;
     }
-    bool awaiting_broker() const { return !connected_ || !inflight_.empty(); }
+
+    // No message may wait longer than -W for its acknowledgement, whatever
+    // the broker does (refuses, stalls, drops the link).
+    std::optional<std::int64_t> deadline() const {
+        const auto oldest = outbox_.oldest_added_ms();
+        if (!oldest) return std::nullopt;
+        return *oldest + plan_.ack_timeout.count();
+    }
 
     std::optional<int> step() {
-        std::vector<int> fds{signals_.fd(), link_.fd()};
+        const std::int64_t now = clock_.monotonic_ms();
+        std::vector<int> fds{signals_.fd(), supervisor_.event_fd(), worker_.fd()};
         if (reading_stdin()) fds.push_back(STDIN_FILENO);
-        const auto ready =
-            wait_readable(fds, link_.ms_until_refresh(awaiting_broker() ? poll_timeout() : 60000));
+        const auto ready = wait_readable(
+            fds, timeout_until({supervisor_.next_deadline_ms(), deadline()}, now, 60000));
         if (ready[0] && signals_.take() != 0)
             return fail(ExitCode::interrupted, "send", "interrupted");
-        if (ready[1])
-            for (auto& e : link_.take_events())
-                if (auto code = handle(e)) return code;
-        if (fds.size() > 2 && ready[2])
+        if (ready[1]) supervisor_.on_transport_ready();
+        if (ready[2]) worker_.apply_results();
+        if (fds.size() > 3 && ready[3])
             if (auto code = read_stdin()) return code;
-        if (auto err = link_.refresh_if_due()) return fail(*err);
+        supervisor_.tick();
+        for (const auto& e : supervisor_.take_events())
+            if (auto code = handle(e)) return code;
         fill_window();
+        if (auto code = flush_output()) return code;
         return check_deadline();
     }
 
-    int poll_timeout() const {
-        const auto left = progress_ms_ + plan_.ack_timeout.count() - platform::monotonic_ms();
-        return static_cast<int>(std::clamp<long long>(left, 0, 1000));
-    }
-
     std::optional<int> check_deadline() {
-        if (!connected_once_ || !awaiting_broker()) return std::nullopt;
-        if (platform::monotonic_ms() - progress_ms_ < plan_.ack_timeout.count())
-            return std::nullopt;
+        const auto due = deadline();
+        if (!due || clock_.monotonic_ms() < *due) return std::nullopt;
         const std::string secs = seconds_text(plan_.ack_timeout);
-        if (!connected_)
-            return fail(ExitCode::broker_failed, "send",
-                        "connection to " + link_.url_text() +
-                            " lost and not re-established within " + secs);
-        return fail(ExitCode::timeout, "send", "no acknowledgement from the broker within " + secs);
+        std::string why;
+        if (!supervisor_.ever_connected())
+            why = supervisor_.last_failure().empty()
+                      ? "no answer from the broker " + supervisor_.url_text()
+                      : supervisor_.last_failure();
+        else if (!supervisor_.connected())
+            why =
+                "the connection to " + supervisor_.url_text() + " was lost and not re-established";
+        else
+            why = "no acknowledgement from the broker";
+        return fail(ExitCode::timeout, "send", "not acknowledged within " + secs + ": " + why);
     }
 
-    std::optional<int> handle(const MqttEvent& e) {
-        switch (e.type) {
-            case MqttEvent::Type::connected:
-                on_connected(e);
+    std::optional<int> handle(const LinkEvent& e) {
+        switch (e.kind) {
+            case LinkEvent::Kind::connected:
+                if (!e.first) reporter_.warn("send", "reconnected to " + supervisor_.url_text());
+                reporter_.info("send", "connected to " + supervisor_.url_text() +
+                                           "; broker Receive Maximum " +
+                                           std::to_string(supervisor_.receive_maximum()));
                 break;
-            case MqttEvent::Type::connect_failed:
-                return on_connect_failed(e);
-            case MqttEvent::Type::connection_lost:
-                on_connection_lost(e);
+            case LinkEvent::Kind::lost:
+                outbox_.connection_lost();  // sent again, same ids, on the next connection
+                if (e.planned)
+                    reporter_.info("send", e.text);
+                else
+                    reporter_.warn("send", e.text + "; reconnecting");
                 break;
-            case MqttEvent::Type::published:
+            case LinkEvent::Kind::retrying:
+                reporter_.info("send", e.text);
+                break;
+            case LinkEvent::Kind::acknowledged:
                 on_acknowledged(e.ticket);
                 break;
-            case MqttEvent::Type::publish_failed:
-                return on_publish_failed(e);
+            case LinkEvent::Kind::returned:
+                outbox_.returned(e.ticket);
+                break;
+            case LinkEvent::Kind::refused:
+                return on_refused(e);
+            case LinkEvent::Kind::notice:
+                reporter_.warn("send", e.text);
+                break;
+            case LinkEvent::Kind::fatal:
+                return fail(static_cast<ExitCode>(e.exit_code), e.stage, e.text);
             default:
                 break;
         }
         return std::nullopt;
     }
 
-    // The first connect failing ends the run; a failed automatic reconnect
-    // only matters when the broker refused the token: then a new one, once.
-    std::optional<int> on_connect_failed(const MqttEvent& e) {
-        if (!connected_once_)
-            return fail(ExitCode::broker_failed, "broker", link_.connect_failure(e));
-        if (e.reason_code != 0x86 && e.reason_code != 0x87) return std::nullopt;
-        if (renewed_) return fail(ExitCode::broker_failed, "broker", link_.connect_failure(e));
-        renewed_ = true;
-        if (auto err = link_.renew_after_refusal()) return fail(*err);
-        return std::nullopt;
-    }
-
-    void on_connected(const MqttEvent& e) {
-        renewed_ = false;
-        if (connected_once_ && !quiet_reconnect_)
-            reporter_.warn("send", "reconnected to " + link_.url_text());
-        quiet_reconnect_ = false;
-        reporter_.info("send",
-                       "connected; broker Receive Maximum " + std::to_string(e.receive_maximum));
-        connected_ = connected_once_ = true;
-        window_ =
-            std::clamp<std::size_t>(static_cast<std::size_t>(e.receive_maximum), 1, kMaxWindow);
-        progress_ms_ = platform::monotonic_ms();
-    }
-
-    // Unacknowledged messages go back to the front of the queue, in order;
-    // a message that did arrive is then delivered twice with the same id, and
-    // readers drop the repeat.
-    void requeue_inflight() {
-        for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it)
-            pending_.push_front(std::move(it->second));
-        inflight_.clear();
-    }
-
-    void on_connection_lost(const MqttEvent& e) {
-        if (!connected_) return;
-        connected_ = false;
-        progress_ms_ = platform::monotonic_ms();
-        reporter_.warn(
-            "send", "connection to " + link_.url_text() + " lost (" + e.detail + "); reconnecting");
-        requeue_inflight();
-    }
-
     void on_acknowledged(std::uint64_t ticket) {
-        if (inflight_.erase(ticket) == 0) return;  // from before a reconnect
+        const auto done = outbox_.acknowledged(ticket);
+        if (!done) return;  // from before a reconnect: sent again meanwhile
         ++acked_;
-        progress_ms_ = platform::monotonic_ms();
+        if (plan_.json) {
+            auto decoded = decode_payload(done->payload, platform::now_ms());
+            for (const auto& m : decoded.messages)
+                out_.append(render_json_line(m));
+        }
     }
 
-    std::optional<int> on_publish_failed(const MqttEvent& e) {
-        const auto it = inflight_.find(e.ticket);
-        if (it == inflight_.end()) return std::nullopt;
-        if (e.reason_code >= 0x80)
-            return fail(ExitCode::broker_failed, "send",
-                        "broker refused the message from line " + std::to_string(it->second.line) +
-                            ": " + transport::reason_text(e.reason_code));
-        requeue_inflight();  // lost by the library (disconnect): try again after reconnect
-        return std::nullopt;
+    std::optional<int> on_refused(const LinkEvent& e) {
+        const auto refused = outbox_.refused(e.ticket);
+        if (!refused) return std::nullopt;
+        std::string cause = "the broker refused the message";
+        if (refused->line != 0) cause += " from line " + std::to_string(refused->line);
+        cause += ": " + e.text;
+        if (auto why = server_says_why(); !why.empty()) cause += " (" + why + ")";
+        return fail(ExitCode::broker_failed, "send", cause);
+    }
+
+    // A refusal of a message that is ours to send means the server holds
+    // publishing back (archive closed, quota): ask it why, briefly.
+    std::string server_says_why() {
+        if (!access_.has_server()) return {};
+        auto status = access_.api().publish_status(access_.session_secret());
+        if (auto* s = std::get_if<PublishStatus>(&status); s && !s->allowed && !s->reason.empty())
+            return "the server says: " + s->reason;
+        return {};
     }
 
     void fill_window() {
-        while (connected_ && !pending_.empty() && inflight_.size() < window_) {
-            const auto ticket = link_.mqtt().publish(plan_.topic, pending_.front().payload, 1);
+        const std::size_t window = std::clamp<std::size_t>(
+            static_cast<std::size_t>(supervisor_.receive_maximum()), 1, kMaxWindow);
+        while (supervisor_.can_publish() && outbox_.in_flight() < window) {
+            const OutgoingMessage* next = outbox_.next_to_send();
+            if (!next) return;
+            const auto ticket = supervisor_.publish(next->room, next->payload);
             if (!ticket) return;  // not connected this instant: the lost event follows
-            if (inflight_.empty()) progress_ms_ = platform::monotonic_ms();
-            inflight_.emplace(*ticket, std::move(pending_.front()));
-            pending_.pop_front();
+            outbox_.sent(*ticket);
         }
     }
 
@@ -217,54 +237,114 @@ class SendSession {
         if (n < 0)
             return fail(ExitCode::unexpected, "send",
                         std::string("cannot read stdin: ") + std::strerror(errno));
-        std::vector<std::string> lines;
+        std::vector<std::string> texts;
         std::vector<std::size_t> numbers;
         if (n == 0) {
-            splitter_.finish(lines, &numbers);
+            splitter_.finish(texts, &numbers);
             input_done_ = true;
         } else {
-            splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)), lines, &numbers);
+            splitter_.feed(std::string_view(buf, static_cast<std::size_t>(n)), texts, &numbers);
         }
-        for (std::size_t i = 0; i < lines.size(); ++i)
-            enqueue_text(std::move(lines[i]), numbers[i]);
+        std::vector<Line> lines;
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            lines.push_back({std::move(texts[i]), numbers[i]});
+        enqueue(std::move(lines));
         return std::nullopt;
     }
 
-    void enqueue_text(std::string text, std::size_t line) {
-        if (!utf8::is_valid(text)) {
-            reporter_.warn("send", "line " + std::to_string(line) +
-                                       " is not valid UTF-8: invalid bytes are sent as U+FFFD");
-            text = utf8::make_valid(text);
+    // The message id of line `number`, part `part` (1-based): a fresh ULID,
+    // or derived from --id so that running the same command again is harmless.
+    std::string id_for(std::size_t number, std::size_t part, std::int64_t now_ms) {
+        if (plan_.message_id.empty()) return ids_.next(now_ms);
+        std::string id = plan_.message_id;
+        if (plan_.send_stdin) id += "-" + std::to_string(number);
+        if (part > 1) id += "-" + std::to_string(part);
+        return id;
+    }
+
+    // Turns lines into messages and writes them to the outbox (one fsync for
+    // the batch) before any of them is sent.
+    void enqueue(std::vector<Line> lines) {
+        std::vector<OutgoingMessage> batch;
+        for (auto& line : lines) {
+            if (!utf8::is_valid(line.text)) {
+                reporter_.warn("send", "line " + std::to_string(line.number) +
+                                           " is not valid UTF-8: invalid bytes are sent as U+FFFD");
+                line.text = utf8::make_valid(line.text);
+            }
+            Message m;
+            m.user = access_.user_id();
+            m.name = access_.user_name();
+            m.timestamp = platform::now_ms();
+            auto pieces = split_for_payload(line.text, envelope_bytes_);
+            if (pieces.size() > 1)
+                reporter_.warn("send", "line " + std::to_string(line.number) +
+                                           " is too long for one message: sent as " +
+                                           std::to_string(pieces.size()) + " messages");
+            for (std::size_t part = 0; part < pieces.size(); ++part) {
+                m.id = id_for(line.number, part + 1, m.timestamp);
+                m.text = std::move(pieces[part]);
+                // --id: the same message may still wait from an earlier run.
+                if (!plan_.message_id.empty() && outbox_.contains(m.id)) continue;
+                batch.push_back({plan_.room, m.id, encode_payload(m), line.number});
+            }
         }
-        Message m;
-        m.user = access_.user_id();
-        m.name = access_.user_name();
-        m.timestamp = platform::now_ms();
-        m.id = ids_.next(m.timestamp);
-        auto pieces = split_for_payload(text, envelope_bytes_);
-        if (pieces.size() > 1)
-            reporter_.warn("send", "line " + std::to_string(line) +
-                                       " is too long for one message: sent as " +
-                                       std::to_string(pieces.size()) + " messages");
-        for (auto& piece : pieces) {
-            if (m.id.empty()) m.id = ids_.next(m.timestamp);
-            m.text = std::move(piece);
-            pending_.push_back({encode_payload(m), line});
-            ++total_;
-            m.id.clear();
+        if (batch.empty()) return;
+        total_ += batch.size();
+        if (!supervisor_.ever_connected())
+            for (const auto& m : batch)
+                before_first_connection_.push_back(m.id);
+        if (auto problem = outbox_.add(std::move(batch), clock_.monotonic_ms());
+            !problem.empty() && !warned_outbox_) {
+            warned_outbox_ = true;
+            reporter_.warn("outbox", problem +
+                                         "; sending anyway, but unacknowledged messages "
+                                         "would be lost if this run ends early");
         }
     }
 
-    int fail(const ApiError& e) {
-        return fail(static_cast<ExitCode>(e.exit_code), e.stage, e.cause);
+    void adopt_earlier_messages() {
+        std::vector<std::string> problems;
+        const auto n = outbox_.adopt([this](const std::string& room) { return room == plan_.room; },
+                                     clock_.monotonic_ms(), problems);
+        for (const auto& p : problems)
+            reporter_.warn("outbox", p);
+        if (n > 0) {
+            total_ += n;
+            reporter_.warn("outbox", "sending " + std::to_string(n) +
+                                         " message(s) an earlier run left unacknowledged");
+        }
+    }
+
+    std::optional<int> flush_output() {
+        switch (out_.flush()) {
+            case platform::Output::Status::ok:
+            case platform::Output::Status::closed:  // nobody reads the ids: still send
+                return std::nullopt;
+            case platform::Output::Status::failed:
+                return fail(ExitCode::unexpected, "output",
+                            "cannot write to stdout: " + out_.error_text());
+        }
+        return std::nullopt;
     }
 
     int fail(ExitCode code, std::string_view stage, const std::string& cause) {
+        flush_output();
+        // Never connected: nothing of this run went anywhere, and the user
+        // is told so; keeping it for a later run would surprise them.
+        if (!supervisor_.ever_connected())
+            for (const auto& id : before_first_connection_)
+                outbox_.withdraw(id);
         std::string progress;  // only once sending began: before that nothing went anywhere
-        if (total_ > 0 && connected_once_)
+        if (total_ > 0 && supervisor_.ever_connected())
             progress = " (" + std::to_string(acked_) + " of " + std::to_string(total_) +
                        (input_done_ ? "" : "+") + " message(s) acknowledged)";
         reporter_.error(stage, cause + progress);
+        if (!outbox_.empty())
+            reporter_.warn("outbox", std::to_string(outbox_.size()) +
+                                         " unacknowledged message(s) kept in " + outbox_.dir() +
+                                         ": the next mqchat for #" + plan_.room +
+                                         " sends them (--id KEY makes a retry safe)");
         return to_int(code);
     }
 
@@ -272,29 +352,35 @@ class SendSession {
     Access& access_;
     const Reporter& reporter_;
     platform::SignalWatcher& signals_;
-    BrokerLink link_;
+    SupervisorClock clock_;
+    HttpWorker worker_;
+    AccessTokenSource tokens_;
+    ConnectionSupervisor supervisor_;
+    Outbox outbox_;
     UlidGenerator ids_;
     LineSplitter splitter_;
-    std::deque<Outgoing> pending_;
-    std::map<std::uint64_t, Outgoing> inflight_;  // by ticket: publish order
-    std::size_t window_ = 1;
+    platform::Output out_;
+    std::vector<std::string> before_first_connection_;  // ids added this run, not yet sent
     std::size_t acked_ = 0;
     std::size_t total_ = 0;
-    bool connected_ = false;
-    bool connected_once_ = false;
     bool input_done_ = false;
+    bool warned_outbox_ = false;
     std::int64_t start_ms_ = 0;
     std::size_t envelope_bytes_ = envelope_size(access_.user_id(), access_.user_name());
-    bool renewed_ = false;          // a new token after a refusal, not yet connected with
-    bool quiet_reconnect_ = false;  // the coming reconnect is a planned one
-    std::int64_t progress_ms_ = 0;
 };
 
 }  // namespace
 
+std::string outbox_target(const Plan& plan, const Access& access) {
+    if (access.has_server())
+        return "server " + access.api().base_url() + " user " + access.user_id();
+    return "broker " + (plan.broker ? plan.broker->to_string() : std::string()) + " user " +
+           access.user_id();
+}
+
 int run_send(const Plan& plan, Access& access, const Reporter& reporter,
-             platform::SignalWatcher& signals) {
-    return SendSession(plan, access, reporter, signals).run();
+             platform::SignalWatcher& signals, const SessionPorts& ports) {
+    return SendSession(plan, access, reporter, signals, ports).run();
 }
 
 }  // namespace mqchat::app

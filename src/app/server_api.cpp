@@ -82,7 +82,7 @@ ApiError ServerApi::failure(int exit_code, const std::string& stage,
         const std::string error = string_field(*body, "error");
         if (!error.empty()) why += ": " + error.substr(0, 200);
     }
-    return {exit_code, stage, why, r.status == 401};
+    return {exit_code, stage, why, r.status == 401, r.status};
 }
 
 ApiResult<LoginAnswer> ServerApi::login(const std::string& email, const std::string& password) {
@@ -163,6 +163,21 @@ ApiResult<HistoryPage> ServerApi::history(const std::string& session, const std:
     if (decoded.messages.empty() && !decoded.notice.empty())
         return bad_answer(failed, "history", decoded.notice);
     return HistoryPage{std::move(decoded.messages), std::move(decoded.notice)};
+}
+
+ApiResult<PublishStatus> ServerApi::publish_status(const std::string& session) {
+    const auto r = call("GET", "/api/me", session, {});
+    const int failed = to_int(ExitCode::unexpected);
+    if (r.status != 200) return failure(failed, "server", r);
+    const auto answer = parse_json(r.body);
+    if (!answer || !answer->is_object()) return bad_answer(failed, "server", "not a JSON object");
+    PublishStatus status;
+    if (const auto p = answer->find("publish"); p != answer->end() && p->is_object()) {
+        if (const auto a = p->find("allowed"); a != p->end() && a->is_boolean())
+            status.allowed = a->get<bool>();
+        status.reason = string_field(*p, "reason").substr(0, 200);
+    }
+    return status;
 }
 
 }  // namespace mqchat::app

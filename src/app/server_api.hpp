@@ -18,6 +18,7 @@ struct ApiError {
     std::string stage;  // "login", "token", "history", ...
     std::string cause;
     bool unauthorized = false;  // HTTP 401: the session is gone
+    long http_status = 0;       // the server's answer; 0: none (unreachable)
 };
 
 struct LoginAnswer {
@@ -35,6 +36,12 @@ struct TokenAnswer {
     std::string username;
     std::string client_id_prefix;
     std::vector<std::string> brokers;
+};
+
+// GET /api/me: may we publish right now, and if not, why.
+struct PublishStatus {
+    bool allowed = true;
+    std::string reason;  // untrusted: sanitize before display
 };
 
 struct HistoryPage {
@@ -56,6 +63,8 @@ class ServerApi {
     // limit 1..500; `before`/`after`: a message id, or empty.
     ApiResult<HistoryPage> history(const std::string& session, const std::string& room, int limit,
                                    const std::string& before = {}, const std::string& after = {});
+    // Why the broker may be refusing our messages (archive closed, quota).
+    ApiResult<PublishStatus> publish_status(const std::string& session);
 
     const std::string& base_url() const { return base_url_; }
 

@@ -42,6 +42,11 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
     auto* tail =
         app.add_flag("--tail", o.tail, "Print messages as they arrive, one line each")->group(mode);
     send->excludes(tail);
+    app.add_option("--id", o.id,
+                   "Send: message id KEY (line N of --send - gets KEY-N), so a retry is "
+                   "stored and shown once")
+        ->type_name("KEY")
+        ->group(mode);
 
     app.add_option("-n,--lines", o.lines, "Tail: history messages shown first (default 20; 0 none)")
         ->type_name("N")
@@ -51,6 +56,10 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
     app.add_option("--scrollback", o.scrollback, "Chat: messages kept per room (default 5000)")
         ->type_name("N")
         ->check(CLI::Range(100L, 1000000L))
+        ->group(mode);
+    app.add_option("--log", o.log_dir,
+                   "Chat: append every message shown to DIR/ROOM.jsonl (one JSON object a line)")
+        ->type_name("DIR")
         ->group(mode);
 
     const std::string conn = "Connection";
@@ -88,7 +97,10 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
         ->check(CLI::PositiveNumber)
         ->check(CLI::Range(0.0, 1.0e7))
         ->group(mode);
-    app.add_flag("--json", o.json, "One canonical JSON message per line (NDJSON)")->group(output);
+    app.add_flag("--json", o.json,
+                 "One canonical JSON message per line (NDJSON); with --send, each message "
+                 "once acknowledged")
+        ->group(output);
     app.add_option("--format", o.format, "Line template: %T %D %u %n %m %r %i %%, \\t \\n \\\\")
         ->type_name("FMT")
         ->group(output);

@@ -14,13 +14,15 @@ struct Options {
     Command command = Command::chat;
     std::optional<std::string> room;  // from the command line or config
     std::optional<std::string> send;  // "-": one message per stdin line
+    std::optional<std::string> id;    // --id KEY: fixed message ids for --send
     bool tail = false;
     bool no_auth = false;
     std::string broker;
     std::optional<std::string> user;
-    std::optional<std::string> server;  // --server, MQCHAT_SERVER, config
-    std::optional<long> lines;          // -n
-    std::optional<long> scrollback;     // chat: messages kept per room
+    std::optional<std::string> server;   // --server, MQCHAT_SERVER, config
+    std::optional<long> lines;           // -n
+    std::optional<long> scrollback;      // chat: messages kept per room
+    std::optional<std::string> log_dir;  // chat: --log DIR
     bool no_follow = false;
     std::optional<std::string> email;  // login
     bool password_stdin = false;       // login

@@ -2,6 +2,8 @@
 // answers, timeouts, and the session only in the Authorization header.
 #include <curl/curl.h>
 
+#include <atomic>
+
 #include <mutex>
 
 #include "http_client.hpp"
@@ -35,7 +37,10 @@ class CurlClient final : public HttpClient {
   public:
     explicit CurlClient(TlsOptions tls) : tls_(std::move(tls)) { global_init_once(); }
 
+    void cancel() override { cancelled_.store(true); }
+
     Response send(const Request& r) override {
+        if (cancelled_.load()) return {0, {}, "cancelled"};
         CURL* curl = curl_easy_init();
         if (!curl) return {0, {}, "cannot initialise libcurl"};
         Sink sink;
@@ -59,6 +64,10 @@ class CurlClient final : public HttpClient {
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                          std::min(5000L, static_cast<long>(r.timeout.count())));
         curl_easy_setopt(curl, CURLOPT_USERAGENT, "mqchat/" MQCHAT_VERSION);
+        // Checked several times a second: cancel() ends a request in flight.
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_if_cancelled);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
         if (!tls_.cafile.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.cafile.c_str());
         if (tls_.insecure) {
             curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -80,6 +89,10 @@ class CurlClient final : public HttpClient {
     }
 
   private:
+    static int abort_if_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0;
+    }
+
     static curl_slist* build_headers(const Request& r) {
         curl_slist* headers = nullptr;
         headers = curl_slist_append(headers, "Accept: application/json");
@@ -91,6 +104,7 @@ class CurlClient final : public HttpClient {
     }
 
     TlsOptions tls_;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

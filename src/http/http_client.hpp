@@ -26,6 +26,9 @@ class HttpClient {
   public:
     virtual ~HttpClient() = default;
     virtual Response send(const Request& request) = 0;
+    // From any thread: ends a request in flight soon and fails every later
+    // one at once (the program is leaving and must not wait for a server).
+    virtual void cancel() {}
 };
 
 struct TlsOptions {

@@ -40,6 +40,7 @@ ServiceLink::ServiceLink(Store& store, const BrokerUrl& url, std::string client_
     settings_.session_expiry = kSessionExpiry;
     // Follow a restarted embedded broker quickly.
     settings_.max_retry_interval = std::chrono::seconds(2);
+    settings_.auto_reconnect = true;  // Paho retries by itself after the first success
 }
 
 ServiceLink::~ServiceLink() {

@@ -20,7 +20,9 @@ struct ConnectSettings {
     std::string password;  // secret: never logged
     std::chrono::seconds connect_timeout{5};
     std::chrono::seconds keep_alive{30};
-    bool auto_reconnect = true;
+    // The library's own reconnect loop (mqchatd's service link). Clients
+    // leave it off: their connection supervisor decides when to retry.
+    bool auto_reconnect = false;
     std::string cafile;     // TLS trust; empty: the system store
     bool insecure = false;  // TLS without certificate or host name checks
     // Session persistence (mqchatd's archiver keeps its session and queued
@@ -32,14 +34,14 @@ struct ConnectSettings {
 
 struct MqttEvent {
     enum class Type {
-        connected,        // first connect or automatic reconnect
-        connect_failed,   // the first connect did not succeed
-        connection_lost,  // automatic reconnect is under way (if enabled)
-        message,          // topic + payload
-        published,        // ticket acknowledged (reason_code < 0x80)
-        publish_failed,   // ticket refused (reason_code >= 0x80) or lost (return_code < 0)
-        subscribed,
-        subscribe_failed,
+        connected,         // a connect (or the library's automatic reconnect) succeeded
+        connect_failed,    // a connect attempt did not succeed
+        connection_lost,   // automatic reconnect is under way (if enabled)
+        message,           // topic + payload
+        published,         // ticket acknowledged (reason_code < 0x80)
+        publish_failed,    // ticket refused (reason_code >= 0x80) or lost (return_code < 0)
+        subscribed,        // topic: the filter
+        subscribe_failed,  // topic: the filter
     };
     Type type;
     std::string topic;
@@ -49,7 +51,9 @@ struct MqttEvent {
     int return_code = 0;      // library error code, when the library failed
     int receive_maximum = 0;  // from CONNACK (connected events)
     std::string detail;       // library or broker text: sanitize before display
-    bool planned = false;     // connection_lost: our own doing (a token refresh)
+    // Which connect() this event belongs to (1, 2, ...): events of an earlier
+    // connection still queued when a new one starts are told apart by it.
+    std::uint64_t connection = 0;
 };
 
 // Called on the library's threads: it must only enqueue.
@@ -58,7 +62,12 @@ using EventSink = std::function<void(MqttEvent)>;
 class MqttTransport {
   public:
     virtual ~MqttTransport() = default;
-    virtual void connect(const ConnectSettings& settings) = 0;
+    // Starts a connect attempt; its outcome arrives as a connected or
+    // connect_failed event. May be called again after a connect_failed or a
+    // connection_lost (a retry, possibly with new credentials), and after
+    // disconnect(); the same client is reused when the URL and client id are
+    // unchanged. Returns the number its events will carry (MqttEvent::connection).
+    virtual std::uint64_t connect(const ConnectSettings& settings) = 0;
     virtual void subscribe(const std::string& topic, int qos) = 0;
     // Best effort: when not connected there is nothing to undo, since every
     // connection starts clean and subscribes to what is wanted then.
@@ -67,6 +76,9 @@ class MqttTransport {
     // right now (the caller keeps the message and retries after reconnect).
     virtual std::optional<std::uint64_t> publish(const std::string& topic,
                                                  const std::string& payload, int qos) = 0;
+    // Ends the connection (waiting up to `timeout` for the DISCONNECT to go
+    // out); no connection_lost event follows. Events of this connection still
+    // queued are the caller's to ignore.
     virtual void disconnect(std::chrono::milliseconds timeout) = 0;
 };
 

@@ -15,9 +15,10 @@ namespace {
 constexpr int kMaxBufferedMessages = 65535;
 constexpr int kDefaultReceiveMaximum = 65535;
 
-MqttEvent event_of(MqttEvent::Type type) {
+MqttEvent event_of(MqttEvent::Type type, std::uint64_t connection) {
     MqttEvent e;
     e.type = type;
+    e.connection = connection;
     return e;
 }
 
@@ -27,12 +28,17 @@ int receive_maximum_of(const mqtt::properties& props) {
     return kDefaultReceiveMaximum;
 }
 
-std::uint64_t ticket_of(const mqtt::token& tok) {
+std::uint64_t number_of(const mqtt::token& tok) {
     return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
 }
 
-void* context_of(std::uint64_t ticket) {
-    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(ticket));
+void* context_of(std::uint64_t number) {
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(number));
+}
+
+std::string first_topic(const mqtt::token& tok) {
+    const auto topics = tok.get_topics();
+    return topics && topics->size() > 0 ? (*topics)[0] : std::string();
 }
 
 class PahoTransport final : public MqttTransport {
@@ -41,48 +47,44 @@ class PahoTransport final : public MqttTransport {
 
     ~PahoTransport() override {
         try {
-            if (client_ && client_->is_connected())
-                client_->disconnect(0)->wait_for(std::chrono::seconds(1));
+            if (client_) {
+                client_->disable_callbacks();
+                if (client_->is_connected())
+                    client_->disconnect(0)->wait_for(std::chrono::seconds(1));
+            }
         } catch (...) {  // tearing down: nothing left to report to
         }
     }
 
-    void connect(const ConnectSettings& s) override {
-        mqtt::create_options create(MQTTVERSION_5, kMaxBufferedMessages);
-        client_ = std::make_unique<mqtt::async_client>(s.url.transport_uri(), s.client_id, create);
-        client_->set_message_callback([this](mqtt::const_message_ptr msg) {
-            MqttEvent e = event_of(MqttEvent::Type::message);
-            e.topic = msg->get_topic();
-            e.payload = msg->get_payload();
-            sink_(std::move(e));
-        });
-        client_->set_connected_handler([this](const std::string&) {
-            // Paho calls this after connect_listener_ has seen the CONNACK
-            // (first connect) and after every automatic reconnect.
-            MqttEvent e = event_of(MqttEvent::Type::connected);
-            e.receive_maximum = receive_maximum_.load();
-            sink_(std::move(e));
-        });
-        client_->set_connection_lost_handler([this](const std::string& cause) {
-            MqttEvent e = event_of(MqttEvent::Type::connection_lost);
-            e.detail = cause.empty() ? "connection lost" : cause;
-            sink_(std::move(e));
-        });
-        client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode reason) {
-            MqttEvent e = event_of(MqttEvent::Type::connection_lost);
-            e.reason_code = static_cast<int>(reason);
-            e.detail = "the broker closed the connection: " + reason_text(e.reason_code);
-            sink_(std::move(e));
-        });
+    std::uint64_t connect(const ConnectSettings& s) override {
+        const std::string uri = s.url.transport_uri();
+        if (!client_ || uri != uri_ || s.client_id != client_id_) {
+            client_.reset();
+            uri_ = uri;
+            client_id_ = s.client_id;
+            mqtt::create_options create(MQTTVERSION_5, kMaxBufferedMessages);
+            client_ = std::make_unique<mqtt::async_client>(uri, s.client_id, create);
+        }
+        const std::uint64_t connection = ++connection_;
+        install_callbacks(connection);
         options_ = build_options(s);
-        client_->connect(options_, nullptr, connect_listener_);
+        try {
+            client_->connect(options_, context_of(connection), connect_listener_);
+        } catch (const mqtt::exception& ex) {
+            MqttEvent e = event_of(MqttEvent::Type::connect_failed, connection);
+            e.return_code = ex.get_return_code();
+            e.detail = ex.what();
+            sink_(std::move(e));
+        }
+        return connection;
     }
 
     void subscribe(const std::string& topic, int qos) override {
         try {
-            client_->subscribe(topic, qos, nullptr, subscribe_listener_);
+            client_->subscribe(topic, qos, context_of(connection_), subscribe_listener_);
         } catch (const mqtt::exception& ex) {
-            MqttEvent e = event_of(MqttEvent::Type::subscribe_failed);
+            MqttEvent e = event_of(MqttEvent::Type::subscribe_failed, connection_);
+            e.topic = topic;
             e.return_code = ex.get_return_code();
             e.detail = ex.what();
             sink_(std::move(e));
@@ -111,6 +113,7 @@ class PahoTransport final : public MqttTransport {
 
     void disconnect(std::chrono::milliseconds timeout) override {
         if (!client_) return;
+        ++connection_;  // whatever the old connection still says is stale
         try {
             client_->disable_callbacks();
             if (client_->is_connected())
@@ -121,6 +124,35 @@ class PahoTransport final : public MqttTransport {
     }
 
   private:
+    // Set again before every connect: disconnect() switches them off, and
+    // each set of handlers stamps its events with its connection's number.
+    void install_callbacks(std::uint64_t connection) {
+        client_->set_message_callback([this, connection](mqtt::const_message_ptr msg) {
+            MqttEvent e = event_of(MqttEvent::Type::message, connection);
+            e.topic = msg->get_topic();
+            e.payload = msg->get_payload();
+            sink_(std::move(e));
+        });
+        client_->set_connected_handler([this, connection](const std::string&) {
+            // Paho calls this after connect_listener_ has seen the CONNACK.
+            MqttEvent e = event_of(MqttEvent::Type::connected, connection);
+            e.receive_maximum = receive_maximum_.load();
+            sink_(std::move(e));
+        });
+        client_->set_connection_lost_handler([this, connection](const std::string& cause) {
+            MqttEvent e = event_of(MqttEvent::Type::connection_lost, connection);
+            e.detail = cause.empty() ? "connection lost" : cause;
+            sink_(std::move(e));
+        });
+        client_->set_disconnected_handler(
+            [this, connection](const mqtt::properties&, mqtt::ReasonCode reason) {
+                MqttEvent e = event_of(MqttEvent::Type::connection_lost, connection);
+                e.reason_code = static_cast<int>(reason);
+                e.detail = "the broker closed the connection: " + reason_text(e.reason_code);
+                sink_(std::move(e));
+            });
+    }
+
     static mqtt::connect_options build_options(const ConnectSettings& s) {
         auto builder = mqtt::connect_options_builder()
                            .mqtt_version(MQTTVERSION_5)
@@ -158,15 +190,17 @@ class PahoTransport final : public MqttTransport {
     };
 
     // The failure event of an operation, with whatever codes Paho has.
-    static MqttEvent failure_of(MqttEvent::Type type, const mqtt::token& tok) {
-        MqttEvent e = event_of(type);
+    static MqttEvent failure_of(MqttEvent::Type type, const mqtt::token& tok,
+                                std::uint64_t connection) {
+        MqttEvent e = event_of(type, connection);
         e.reason_code = static_cast<int>(tok.get_reason_code());
         e.return_code = tok.get_return_code();
         return e;
     }
 
     void on_connect_done(const mqtt::token& tok, bool ok) {
-        if (!ok) return sink_(failure_of(MqttEvent::Type::connect_failed, tok));
+        const std::uint64_t connection = number_of(tok);
+        if (!ok) return sink_(failure_of(MqttEvent::Type::connect_failed, tok, connection));
         // Only the Receive Maximum: Paho 1.2 calls this twice for MQTT 5, and
         // the connected handler reports the connection itself.
         try {
@@ -176,7 +210,8 @@ class PahoTransport final : public MqttTransport {
     }
 
     void on_subscribe_done(const mqtt::token& tok, bool ok) {
-        MqttEvent e = failure_of(MqttEvent::Type::subscribe_failed, tok);
+        MqttEvent e = failure_of(MqttEvent::Type::subscribe_failed, tok, number_of(tok));
+        e.topic = first_topic(tok);
         if (ok) {
             try {
                 const auto response = tok.get_subscribe_response();
@@ -191,16 +226,19 @@ class PahoTransport final : public MqttTransport {
 
     // A PUBACK with a reason code >= 0x80 is a refusal even when Paho calls it success.
     void on_publish_done(const mqtt::token& tok, bool ok) {
-        MqttEvent e = failure_of(MqttEvent::Type::publish_failed, tok);
-        e.ticket = ticket_of(tok);
+        MqttEvent e = failure_of(MqttEvent::Type::publish_failed, tok, 0);
+        e.ticket = number_of(tok);
         if (ok && e.reason_code < 0x80) e.type = MqttEvent::Type::published;
         sink_(std::move(e));
     }
 
     EventSink sink_;
     std::unique_ptr<mqtt::async_client> client_;
-    mqtt::connect_options options_;  // built once: copies can drop properties
+    std::string uri_;
+    std::string client_id_;
+    mqtt::connect_options options_;  // built once per connect: copies can drop properties
     std::atomic<int> receive_maximum_{kDefaultReceiveMaximum};
+    std::uint64_t connection_ = 0;  // the current connect()'s number
     // Process-wide, so tickets of a replaced client never match a new one's.
     static inline std::atomic<std::uint64_t> last_ticket{0};
     Listener connect_listener_{*this, &PahoTransport::on_connect_done};

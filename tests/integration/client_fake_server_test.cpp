@@ -5,7 +5,9 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -169,33 +171,54 @@ TEST(ClientFlow, TailJoinsHistoryAndLiveWithoutDuplicates) {
     fake.http().Post("/api/mqtt-token", [&](const httplib::Request&, httplib::Response& res) {
         res.set_content(token_answer(broker.url()), "application/json");
     });
-    // History holds h1..h3; h3 is also "live" (published after the subscribe)
-    // and must be shown once.
+    // The archive holds h1..h3; h3 is also "live" (published after the
+    // subscribe) and must be shown once. Like mqchatd's, this archive answers
+    // `after=<id>` with what follows that id, and stores what is published.
     auto msg = [](const std::string& id, const std::string& text) {
         return json{{"id", id}, {"user", "bob"}, {"text", text}, {"timestamp", 1732412345000}};
     };
+    std::mutex archive_mutex;
+    std::vector<json> archive = {msg("01H0000000000000000000000A", "h1"),
+                                 msg("01H0000000000000000000000B", "h2"),
+                                 msg("01H0000000000000000000000C", "h3")};
     std::atomic<int> history_calls{0};
-    fake.http().Get(R"(/api/rooms/general/messages)",
-                    [&](const httplib::Request& req, httplib::Response& res) {
-                        ++history_calls;
-                        EXPECT_EQ(req.get_param_value("limit"), "3");
-                        EXPECT_EQ(req.get_header_value("Authorization"), "Bearer s3cr3t-session");
-                        res.set_content(json::array({msg("01H0000000000000000000000A", "h1"),
-                                                     msg("01H0000000000000000000000B", "h2"),
-                                                     msg("01H0000000000000000000000C", "h3")})
-                                            .dump(),
-                                        "application/json");
-                    });
+    std::string first_limit;
+    fake.http().Get(
+        R"(/api/rooms/general/messages)", [&](const httplib::Request& req, httplib::Response& res) {
+            std::lock_guard lock(archive_mutex);
+            if (history_calls++ == 0) first_limit = req.get_param_value("limit");
+            EXPECT_EQ(req.get_header_value("Authorization"), "Bearer s3cr3t-session");
+            json page = json::array();
+            const std::string after = req.get_param_value("after");
+            bool started = after.empty();
+            for (const auto& m : archive) {
+                if (started) page.push_back(m);
+                if (m.at("id") == after) started = true;
+            }
+            const auto limit = static_cast<std::size_t>(std::stoi(req.get_param_value("limit")));
+            if (after.empty() && page.size() > limit) page.erase(page.begin(), page.end() - limit);
+            res.set_content(page.dump(), "application/json");
+        });
+    auto live = [&](const std::string& id, const std::string& text) {
+        {
+            std::lock_guard lock(archive_mutex);
+            if (std::none_of(archive.begin(), archive.end(),
+                             [&](const json& m) { return m.at("id") == id; }))
+                archive.push_back(msg(id, text));
+        }
+        publish(broker, "chat/general/messages", msg(id, text).dump());
+    };
     Client c;
     ASSERT_EQ(c.login(fake, "right password").status, 0);
     Process tail = c.start({"general", "--tail", "-n", "3", "-C", "2", "-v", "--format", "%m"});
     ASSERT_TRUE(tail.wait_for_err("subscribed to"));
-    publish(broker, "chat/general/messages", msg("01H0000000000000000000000C", "h3").dump());
-    publish(broker, "chat/general/messages", msg("01H0000000000000000000000D", "live1").dump());
-    publish(broker, "chat/general/messages", msg("01H0000000000000000000000E", "live2").dump());
+    live("01H0000000000000000000000C", "h3");
+    live("01H0000000000000000000000D", "live1");
+    live("01H0000000000000000000000E", "live2");
     ASSERT_EQ(tail.wait_exit(), 0) << tail.err();
     EXPECT_EQ(tail.out(), "h1\nh2\nh3\nlive1\nlive2\n");
-    EXPECT_EQ(history_calls.load(), 1);
+    EXPECT_EQ(first_limit, "3");
+    EXPECT_GE(history_calls.load(), 1);
     EXPECT_EQ(tail.err().find("s3cr3t"), std::string::npos);
     EXPECT_EQ(tail.err().find("fake-token"), std::string::npos);
 }

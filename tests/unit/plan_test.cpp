@@ -209,8 +209,9 @@ TEST(MakePlan, JsonWithFormat) {
 
 TEST(MakePlan, TailOnlyOptionsWithoutTail) {
     cli::Options json = send_options();
+    json.send.reset();
     json.json = true;
-    expect_usage(json, "--json only applies to --tail");
+    expect_usage(json, "--json only applies to --tail and --send");
 
     cli::Options format = send_options();
     format.format = "%m";
@@ -219,6 +220,42 @@ TEST(MakePlan, TailOnlyOptionsWithoutTail) {
     cli::Options count = send_options();
     count.count = 1;
     expect_usage(count, "--count only applies to --tail");
+}
+
+TEST(MakePlan, SendJsonPrintsAcknowledgedMessages) {
+    cli::Options o = send_options();
+    o.json = true;
+    EXPECT_TRUE(plan_ok(o).json);
+}
+
+TEST(MakePlan, SendWithAFixedId) {
+    cli::Options o = send_options();
+    o.id = "nightly-build_42";
+    EXPECT_EQ(plan_ok(o).message_id, "nightly-build_42");
+    o.id = std::string(48, 'k');
+    EXPECT_EQ(plan_ok(o).message_id.size(), 48U);
+}
+
+TEST(MakePlan, BadIdsAreRefused) {
+    for (const std::string& bad :
+         std::vector<std::string>{"", "has space", "a/b", "x.y", "ü", std::string(49, 'k')}) {
+        cli::Options o = send_options();
+        o.id = bad;
+        expect_usage(o, "--id");
+    }
+    cli::Options tail = send_options();
+    tail.send.reset();
+    tail.tail = true;
+    tail.id = "k";
+    expect_usage(tail, "--id only applies to --send");
+}
+
+TEST(MakePlan, LogIsForTheChatOnly) {
+    cli::Options o = send_options();
+    o.log_dir = "/tmp/logs";
+    expect_usage(o, "--log only applies to the chat");
+    o.send.reset();
+    EXPECT_EQ(plan_ok(o).log_dir, "/tmp/logs");
 }
 
 TEST(MakePlan, EmptySendText) {

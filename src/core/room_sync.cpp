@@ -1,0 +1,299 @@
+// The history/live join state machine of one room (see room_sync.hpp).
+#include "room_sync.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace mqchat {
+
+RoomSync::RoomSync(RoomSyncSettings settings)
+    : settings_(settings), seen_(settings.remembered_ids) {}
+
+HistoryRequest RoomSync::request(int limit, std::string before, std::string after) {
+    HistoryRequest r;
+    r.id = next_request_++;
+    r.limit = limit;
+    r.before = std::move(before);
+    r.after = std::move(after);
+    return r;
+}
+
+void RoomSync::ask(SyncStep& step, HistoryRequest r) {
+    outstanding_ = r.id;
+    outstanding_limit_ = r.limit;
+    retry_.reset();
+    step.fetch.push_back(std::move(r));
+}
+
+SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
+    SyncStep step;
+    if (!settings_.has_history) {
+        if (phase_ != Phase::live) {
+            phase_ = Phase::live;
+            initial_done_ = true;
+            step.initial_ready = true;
+            step.initial_complete = true;
+            release_held(step);
+        }
+        return step;
+    }
+    switch (phase_) {
+        case Phase::unsubscribed: {
+            phase_ = Phase::initial;
+            phase_since_ms_ = now_ms;
+            const int first = settings_.initial_lines > 0
+                                  ? std::min(settings_.initial_lines, settings_.page)
+                                  : 1;  // one message, not shown: where a later gap starts
+            ask(step, request(first, {}, {}));
+            break;
+        }
+        case Phase::initial:
+        case Phase::catching_up:
+            // A reconnect while catching up: messages held from the previous
+            // subscription may have a hole after them. Drop them; they are
+            // archived, and the new subscription's first live message is the
+            // barrier history must now reach.
+            held_.clear();
+            phase_since_ms_ = now_ms;
+            break;
+        case Phase::live:
+            catch_up(step, now_ms);
+            break;
+    }
+    return step;
+}
+
+void RoomSync::catch_up(SyncStep& step, std::int64_t now_ms) {
+    phase_ = Phase::catching_up;
+    phase_since_ms_ = now_ms;
+    retry_delay_ms_ = 0;
+    confirm_at_ms_ = 0;
+    confirm_next_live_ = false;
+    fallback_ = anchor_.empty();  // nothing shown yet: the newest page, filtered
+    ask(step, request(settings_.page, {}, anchor_));
+}
+
+SyncStep RoomSync::on_live(Message message, std::int64_t now_ms) {
+    SyncStep step;
+    if (phase_ == Phase::live) {
+        if (confirm_next_live_ && !seen_.contains(message.id)) {
+            // The first message after a quiet catch-up: history must reach
+            // it too, or the archive was still behind when we asked.
+            held_.push_back(std::move(message));
+            confirming_ = true;
+            catch_up(step, now_ms);
+            return step;
+        }
+        show(step, std::move(message));
+        return step;
+    }
+    if (seen_.contains(message.id)) return step;
+    if (held_.size() >= settings_.max_held) {
+        give_up(step,
+                "too many messages arrived while the history was loading; some earlier "
+                "ones may be missing");
+        show(step, std::move(message));
+        return step;
+    }
+    held_.push_back(std::move(message));
+    return step;
+}
+
+SyncStep RoomSync::on_history(std::uint64_t request_id, std::vector<Message> page,
+                              std::int64_t now_ms) {
+    SyncStep step;
+    if (request_id == 0 || request_id != outstanding_) return step;  // superseded
+    outstanding_ = 0;
+    if (phase_ == Phase::initial)
+        on_initial_page(step, std::move(page), now_ms);
+    else if (phase_ == Phase::catching_up)
+        on_gap_page(step, std::move(page), now_ms);
+    return step;
+}
+
+void RoomSync::on_initial_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms) {
+    const bool full = static_cast<int>(page.size()) >= outstanding_limit_;
+    initial_buffer_.insert(initial_buffer_.begin(), std::make_move_iterator(page.begin()),
+                           std::make_move_iterator(page.end()));
+    const auto wanted = static_cast<std::size_t>(std::max(settings_.initial_lines, 0));
+    if (full && initial_buffer_.size() < wanted) {
+        const int more = static_cast<int>(std::min<std::size_t>(
+            wanted - initial_buffer_.size(), static_cast<std::size_t>(settings_.page)));
+        ask(step, request(more, initial_buffer_.front().id, {}));
+        return;
+    }
+    for (const auto& m : initial_buffer_)
+        seen_.insert(m.id);
+    if (!initial_buffer_.empty()) anchor_ = initial_buffer_.back().id;
+    const std::size_t skip = initial_buffer_.size() > wanted ? initial_buffer_.size() - wanted : 0;
+    step.initial.assign(std::make_move_iterator(initial_buffer_.begin() + static_cast<long>(skip)),
+                        std::make_move_iterator(initial_buffer_.end()));
+    step.initial_ready = true;
+    step.initial_complete = !full;
+    initial_buffer_.clear();
+    initial_done_ = true;
+    after_history_end(step, now_ms);
+}
+
+void RoomSync::on_gap_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms) {
+    const bool full = static_cast<int>(page.size()) >= outstanding_limit_;
+    std::size_t first_new = 0;
+    if (fallback_) {
+        // The newest page instead of "after the anchor": what comes after the
+        // last message we know is new; without one, all of it may be.
+        for (std::size_t i = page.size(); i > 0; --i) {
+            if (seen_.contains(page[i - 1].id)) {
+                first_new = i;
+                break;
+            }
+        }
+        if (first_new == 0 && !anchor_.empty() && !page.empty())
+            step.notices.push_back(
+                "could not find where the gap in this room's history started; earlier "
+                "messages may be shown out of order");
+        fallback_ = false;
+    }
+    const std::string newest = page.empty() ? anchor_ : page.back().id;
+    for (std::size_t i = first_new; i < page.size(); ++i)
+        show(step, std::move(page[i]));
+    anchor_ = newest;  // also when it was shown before (our own message)
+    if (barrier_reached()) {
+        release_held(step);
+        phase_ = Phase::live;
+        confirming_ = false;
+        return;
+    }
+    if (full) {
+        ask(step, request(settings_.page, {}, anchor_));
+        return;
+    }
+    after_history_end(step, now_ms);
+}
+
+void RoomSync::after_history_end(SyncStep& step, std::int64_t now_ms) {
+    if (!held_.empty()) {
+        if (barrier_reached()) {
+            release_held(step);
+            phase_ = Phase::live;
+            confirming_ = false;
+            return;
+        }
+        if (now_ms - phase_since_ms_ >= settings_.give_up_ms) {
+            give_up(step,
+                    "the server's history did not catch up with the live messages; some "
+                    "messages sent while reconnecting may be missing");
+            return;
+        }
+        phase_ = Phase::catching_up;
+        schedule_retry(now_ms);
+        return;
+    }
+    // Quiet while we caught up: confirm once, on the next live message or a
+    // little later, that the archive was not still behind when we asked.
+    phase_ = Phase::live;
+    if (!confirming_) {
+        confirm_next_live_ = true;
+        confirm_at_ms_ = now_ms + settings_.confirm_ms;
+    }
+    confirming_ = false;
+}
+
+void RoomSync::schedule_retry(std::int64_t now_ms) {
+    retry_delay_ms_ = retry_delay_ms_ == 0 ? settings_.first_retry_ms
+                                           : std::min(retry_delay_ms_ * 2, settings_.max_retry_ms);
+    retry_ = request(settings_.page, {}, anchor_);
+    retry_at_ms_ = now_ms + retry_delay_ms_;
+}
+
+SyncStep RoomSync::on_history_failed(std::uint64_t request_id, HistoryFailure why,
+                                     const std::string& cause, std::int64_t now_ms) {
+    SyncStep step;
+    if (request_id == 0 || request_id != outstanding_) return step;
+    outstanding_ = 0;
+    if (why == HistoryFailure::unknown_cursor && phase_ == Phase::catching_up && !fallback_) {
+        // The anchor never reached the archive: start from the newest page.
+        fallback_ = true;
+        ask(step, request(settings_.page, {}, {}));
+        return step;
+    }
+    if (now_ms - phase_since_ms_ >= settings_.give_up_ms) {
+        give_up(step, "history: " + cause);
+        return step;
+    }
+    retry_delay_ms_ = retry_delay_ms_ == 0 ? settings_.first_retry_ms
+                                           : std::min(retry_delay_ms_ * 2, settings_.max_retry_ms);
+    retry_ = request(outstanding_limit_, {}, fallback_ ? std::string() : anchor_);
+    if (phase_ == Phase::initial) {
+        initial_buffer_.clear();  // start the newest pages again
+        retry_ = request(
+            settings_.initial_lines > 0 ? std::min(settings_.initial_lines, settings_.page) : 1, {},
+            {});
+    }
+    retry_at_ms_ = now_ms + retry_delay_ms_;
+    return step;
+}
+
+SyncStep RoomSync::on_tick(std::int64_t now_ms) {
+    SyncStep step;
+    if (phase_ == Phase::catching_up || phase_ == Phase::initial) {
+        if (now_ms - phase_since_ms_ >= settings_.give_up_ms && !held_.empty()) {
+            give_up(step,
+                    "the server's history did not answer in time; some messages sent while "
+                    "reconnecting may be missing");
+            return step;
+        }
+    }
+    if (retry_ && outstanding_ == 0 && now_ms >= retry_at_ms_) ask(step, *retry_);
+    if (phase_ == Phase::live && confirm_at_ms_ != 0 && now_ms >= confirm_at_ms_) {
+        confirming_ = true;
+        catch_up(step, now_ms);
+    }
+    return step;
+}
+
+std::optional<std::int64_t> RoomSync::next_deadline() const {
+    std::optional<std::int64_t> next;
+    const auto consider = [&next](std::int64_t t) {
+        if (!next || t < *next) next = t;
+    };
+    if (retry_ && outstanding_ == 0) consider(retry_at_ms_);
+    if (phase_ == Phase::live && confirm_at_ms_ != 0) consider(confirm_at_ms_);
+    if (phase_ != Phase::live && phase_ != Phase::unsubscribed && !held_.empty())
+        consider(phase_since_ms_ + settings_.give_up_ms);
+    return next;
+}
+
+bool RoomSync::barrier_reached() const {
+    return !held_.empty() && seen_.contains(held_.front().id);
+}
+
+void RoomSync::release_held(SyncStep& step) {
+    for (auto& m : held_)
+        show(step, std::move(m));
+    held_.clear();
+}
+
+void RoomSync::give_up(SyncStep& step, const std::string& why) {
+    step.notices.push_back(why);
+    if (!initial_done_) {
+        initial_done_ = true;
+        step.initial_ready = true;
+        initial_buffer_.clear();
+    }
+    release_held(step);
+    phase_ = Phase::live;
+    outstanding_ = 0;
+    retry_.reset();
+    confirm_at_ms_ = 0;
+    confirm_next_live_ = false;
+    confirming_ = false;
+    fallback_ = false;
+}
+
+void RoomSync::show(SyncStep& step, Message m) {
+    if (!seen_.insert(m.id)) return;
+    anchor_ = m.id;
+    step.messages.push_back(std::move(m));
+}
+
+}  // namespace mqchat

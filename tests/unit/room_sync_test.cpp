@@ -1,0 +1,327 @@
+// RoomSync: history and live joined with no gap and no repeat, on joining, after
+// reconnects, with an archive that lags behind the broker, and when history fails.
+#include "core/room_sync.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace mqchat {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+Message msg(const std::string& id) {
+    Message m;
+    m.id = id;
+    m.user = "bob";
+    m.text = "text of " + id;
+    return m;
+}
+
+std::vector<Message> page(std::initializer_list<const char*> ids) {
+    std::vector<Message> out;
+    for (const char* id : ids)
+        out.push_back(msg(id));
+    return out;
+}
+
+RoomSyncSettings settings(int initial_lines = 3) {
+    RoomSyncSettings s;
+    s.initial_lines = initial_lines;
+    s.page = 4;
+    s.first_retry_ms = 100;
+    s.max_retry_ms = 400;
+    s.confirm_ms = 1000;
+    s.give_up_ms = 5000;
+    return s;
+}
+
+// Drives one RoomSync and collects what it shows, like a reader would.
+class Reader {
+  public:
+    explicit Reader(RoomSyncSettings s = settings()) : sync(s) {}
+
+    void apply(SyncStep step) {
+        for (auto& m : step.initial)
+            shown.push_back(m.id);
+        for (auto& m : step.messages)
+            shown.push_back(m.id);
+        for (auto& r : step.fetch)
+            requests.push_back(r);
+        for (auto& n : step.notices)
+            notices.push_back(n);
+        if (step.initial_ready) initial_ready = true;
+        if (step.initial_complete) initial_complete = true;
+    }
+    void subscribed() { apply(sync.on_subscribed(now)); }
+    void live(const char* id) { apply(sync.on_live(msg(id), now)); }
+    // Answers the oldest unanswered request.
+    void answer(std::vector<Message> p) {
+        ASSERT_FALSE(requests.empty());
+        const HistoryRequest r = requests.front();
+        requests.erase(requests.begin());
+        apply(sync.on_history(r.id, std::move(p), now));
+    }
+    void fail(HistoryFailure why = HistoryFailure::other) {
+        ASSERT_FALSE(requests.empty());
+        const HistoryRequest r = requests.front();
+        requests.erase(requests.begin());
+        apply(sync.on_history_failed(r.id, why, "HTTP 503", now));
+    }
+    void advance(std::int64_t ms) {
+        now += ms;
+        apply(sync.on_tick(now));
+    }
+    const HistoryRequest& next() const { return requests.front(); }
+
+    RoomSync sync;
+    std::int64_t now = 1000;
+    Ids shown;
+    std::vector<HistoryRequest> requests;
+    std::vector<std::string> notices;
+    bool initial_ready = false;
+    bool initial_complete = false;
+};
+
+TEST(RoomSync, WithoutHistoryLiveMessagesShowAtOnceAndOnce) {
+    RoomSyncSettings s = settings();
+    s.has_history = false;
+    Reader r(s);
+    r.live("a");  // before the SUBACK was seen: held until it is
+    EXPECT_TRUE(r.shown.empty());
+    r.subscribed();
+    EXPECT_TRUE(r.requests.empty());
+    r.live("b");
+    r.live("a");
+    r.live("b");
+    EXPECT_EQ(r.shown, (Ids{"a", "b"}));
+    EXPECT_TRUE(r.initial_ready);
+}
+
+TEST(RoomSync, JoiningShowsTheNewestHistoryThenLive) {
+    Reader r;
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().limit, 3);
+    EXPECT_EQ(r.next().after, "");
+    r.live("d");  // arrives while the page is on its way: held back
+    EXPECT_TRUE(r.shown.empty());
+    r.answer(page({"b", "c", "d"}));
+    EXPECT_EQ(r.shown, (Ids{"b", "c", "d"}));  // d once, from history
+    EXPECT_TRUE(r.initial_ready);
+    EXPECT_FALSE(r.initial_complete);  // a full page: there may be older ones
+    EXPECT_TRUE(r.requests.empty());
+    r.live("e");
+    EXPECT_EQ(r.shown, (Ids{"b", "c", "d", "e"}));
+}
+
+TEST(RoomSync, ShortInitialPageMeansTheRoomHasNothingOlder) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    EXPECT_TRUE(r.initial_complete);
+    EXPECT_EQ(r.shown, (Ids{"a"}));
+}
+
+TEST(RoomSync, ArchiveBehindTheBrokerIsAskedAgainUntilItHasTheFirstLiveMessage) {
+    Reader r;
+    r.subscribed();
+    r.live("e");                      // routed after the SUBACK
+    r.answer(page({"a", "b", "c"}));  // the archive has not stored d and e yet
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    EXPECT_TRUE(r.requests.empty());
+    r.advance(100);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "c");
+    r.answer(page({"d"}));  // still not e
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d"}));
+    r.advance(150);
+    EXPECT_TRUE(r.requests.empty());  // backoff doubled: 200 ms
+    r.advance(50);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "d");
+    r.answer(page({"e"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e"}));
+    r.live("f");
+    EXPECT_EQ(r.shown.back(), "f");
+}
+
+TEST(RoomSync, NoHistoryLinesStillFetchesOneMessageAsTheAnchor) {
+    Reader r(settings(0));
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().limit, 1);
+    r.answer(page({"z"}));
+    EXPECT_TRUE(r.shown.empty());
+    EXPECT_TRUE(r.initial_ready);
+    r.live("y");  // the quiet-room confirmation: held, history asked after z
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "z");
+    r.answer(page({"y"}));
+    EXPECT_EQ(r.shown, (Ids{"y"}));
+}
+
+TEST(RoomSync, LongHistoryIsLoadedBackwardsPageByPage) {
+    Reader r(settings(10));
+    r.subscribed();
+    EXPECT_EQ(r.next().limit, 4);
+    r.answer(page({"g", "h", "i", "j"}));
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().before, "g");
+    EXPECT_EQ(r.next().limit, 4);
+    r.answer(page({"c", "d", "e", "f"}));
+    EXPECT_EQ(r.next().before, "c");
+    EXPECT_EQ(r.next().limit, 2);
+    r.answer(page({"a", "b"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}));
+}
+
+TEST(RoomSync, AfterAReconnectTheGapIsFilledBeforeHeldLiveMessages) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a", "b"}));
+    r.advance(2000);  // the quiet confirmation
+    r.answer({});
+    r.live("c");
+    ASSERT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    r.subscribed();  // after a reconnect
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "c");
+    r.live("h");
+    r.live("i");
+    r.answer(page({"d", "e", "f", "g"}));  // full: more to come
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f", "g"}));
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "g");
+    r.answer(page({"h", "i"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f", "g", "h", "i"}));
+    r.live("i");
+    r.live("j");
+    EXPECT_EQ(r.shown.back(), "j");
+    EXPECT_EQ(r.shown.size(), 10U);
+}
+
+TEST(RoomSync, AQuietRoomConfirmsOnceWithTheNextLiveMessage) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.live("c");  // within the confirmation window: held, history asked again
+    EXPECT_EQ(r.shown, (Ids{"a"}));
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "a");
+    r.answer(page({"b", "c"}));  // b was still on its way to the archive before
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    r.live("d");  // confirmed: live from now on
+    EXPECT_TRUE(r.requests.empty());
+    EXPECT_EQ(r.shown.back(), "d");
+}
+
+TEST(RoomSync, AQuietRoomConfirmsOnceAfterAWhileAndThenStops) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.advance(999);
+    EXPECT_TRUE(r.requests.empty());
+    r.advance(1);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "a");
+    r.answer(page({"b"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b"}));
+    r.advance(10000);
+    EXPECT_TRUE(r.requests.empty());
+    EXPECT_FALSE(r.sync.next_deadline().has_value());
+    r.live("c");
+    EXPECT_EQ(r.shown.back(), "c");
+    EXPECT_TRUE(r.requests.empty());
+}
+
+TEST(RoomSync, AnAnchorTheServerDoesNotKnowFallsBackToTheNewestPage) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a", "b"}));
+    r.advance(2000);
+    r.answer({});
+    r.live("x");  // shown live, never archived (a broker without our archiver)
+    r.subscribed();
+    EXPECT_EQ(r.next().after, "x");
+    r.fail(HistoryFailure::unknown_cursor);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "");
+    r.answer(page({"a", "b", "c", "d"}));  // b is the newest we know: c, d are new
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "x", "c", "d"}));
+}
+
+TEST(RoomSync, FailingHistoryIsRetriedThenGivenUpWithANotice) {
+    Reader r;
+    r.subscribed();
+    r.live("q");
+    r.fail();
+    EXPECT_TRUE(r.requests.empty());
+    r.advance(100);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().limit, 3);  // the initial page again
+    r.fail();
+    r.advance(5000);  // past give_up_ms: held messages are shown after all
+    EXPECT_EQ(r.shown, (Ids{"q"}));
+    ASSERT_EQ(r.notices.size(), 1U);
+    EXPECT_TRUE(r.initial_ready);
+    r.live("r");
+    EXPECT_EQ(r.shown, (Ids{"q", "r"}));
+}
+
+TEST(RoomSync, AReconnectWhileCatchingUpMakesTheNewFirstLiveMessageTheBarrier) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.advance(2000);
+    r.answer({});
+    r.subscribed();
+    r.live("c");     // of the first reconnect
+    r.subscribed();  // dropped again before history answered
+    r.live("f");
+    r.answer(page({"b", "c"}));  // the old request's answer: not yet f
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    r.advance(100);
+    r.answer(page({"d", "e", "f"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f"}));
+}
+
+TEST(RoomSync, OwnMessagesMarkedSeenAreNotShownAgain) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.advance(2000);
+    r.answer({});
+    r.sync.mark_seen("mine");
+    r.live("mine");
+    r.live("b");
+    EXPECT_EQ(r.shown, (Ids{"a", "b"}));
+}
+
+TEST(RoomSync, StaleAnswersAreIgnored) {
+    Reader r;
+    r.subscribed();
+    const auto first = r.next().id;
+    r.answer(page({"a"}));
+    const SyncStep again = r.sync.on_history(first, page({"zz"}), r.now);
+    EXPECT_TRUE(again.empty());
+    EXPECT_EQ(r.shown, (Ids{"a"}));
+}
+
+TEST(RoomSync, HeldMessagesAreBounded) {
+    RoomSyncSettings s = settings();
+    s.max_held = 3;
+    Reader r(s);
+    r.subscribed();
+    for (const char* id : {"a", "b", "c"})
+        r.live(id);
+    EXPECT_TRUE(r.shown.empty());
+    r.live("d");
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d"}));
+    EXPECT_EQ(r.notices.size(), 1U);
+}
+
+}  // namespace
+}  // namespace mqchat
