@@ -29,6 +29,7 @@ struct Claims {
     std::string sub;   // account id = MQTT username
     std::string name;  // display name
     std::string jti;   // token id
+    std::string sid;   // login session: first 32 hex of its token_hash; empty: not sent
     std::string iss = kIssuer;
     std::string aud = kAudience;
     std::int64_t iat = 0;
