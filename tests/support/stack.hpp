@@ -103,6 +103,7 @@ class MqttSubscriber {
     std::vector<std::string> payloads() const;
     bool wait_for_count(std::size_t n, std::chrono::milliseconds deadline = kDeadline) const;
     std::string output() const;
+    Process& process() { return *process_; }
 
   private:
     std::string topic_;
