@@ -169,15 +169,24 @@ ApiResponse existing_message(const Message& stored, const UserRecord& user) {
     return {200, encode_payload(stored)};
 }
 
-// A full disk is the server's condition, not a bug: 503 with the reason
-// instead of the library's 500.
+// A full disk, a database locked by another process or an I/O error is the
+// server's condition, not a bug: 503 saying so instead of the library's 500.
 template <typename Route>
 ApiResponse answer_storage_failures(Route route) {
     try {
         return route();
     } catch (const StoreError& e) {
-        if (e.kind() != StoreFailure::full) throw;
-        return error(503, kStorageFull);
+        switch (e.kind()) {
+            case StoreFailure::full:
+                return error(503, kStorageFull);
+            case StoreFailure::busy:
+                return error(503, "the server's storage is busy; try again later");
+            case StoreFailure::io:
+                return error(503, "the server's storage failed");
+            case StoreFailure::other:
+                break;
+        }
+        throw;
     }
 }
 

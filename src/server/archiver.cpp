@@ -71,7 +71,6 @@ void Archiver::add(const Delivery& d) {
         {d.connection, d.packet_id, d.topic, std::move(decoded.rows), std::move(decoded.notice)});
     status_.note_received(1);
     trim_stale();
-    update_state();
 }
 
 // Bounds memory when connections keep failing while the database does too:
@@ -89,8 +88,15 @@ void Archiver::trim_stale() {
     status_.note_settled(dropped);
 }
 
+// The open/closed state is judged here, after the attempt, never in add():
+// a burst read in one pass must not close the archive when one commit
+// stores it all.
 std::vector<std::uint16_t> Archiver::flush(std::int64_t now_mono_ms, std::uint64_t connection) {
-    if (waiting_.empty() || (retry_at_ >= 0 && now_mono_ms < retry_at_)) return {};
+    if (waiting_.empty()) return {};
+    if (retry_at_ >= 0 && now_mono_ms < retry_at_) {
+        update_state();
+        return {};
+    }
     std::vector<ArchiveRow> rows;
     for (const auto& w : waiting_)
         rows.insert(rows.end(), w.rows.begin(), w.rows.end());
@@ -137,8 +143,9 @@ void Archiver::update_state() {
     closed_reason_ = reason;
     if (reason) {
         status_.set_closed(*reason);
-        log_line("archive closed: " + *reason + "; " + std::to_string(waiting_.size()) +
-                 " messages wait unacknowledged; retrying");
+        const std::size_t n = waiting_.size();
+        log_line("archive closed: " + *reason + "; " + std::to_string(n) +
+                 (n == 1 ? " message waits" : " messages wait") + " unacknowledged; retrying");
         change_ = ArchiveChange{false, *reason};
     } else {
         status_.set_open();

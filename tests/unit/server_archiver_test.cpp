@@ -127,6 +127,7 @@ TEST_F(ServerArchiverBatch, ALockHeldTooLongClosesTheArchiveUntilACommit) {
     EXPECT_EQ(closed->reason, "the database is locked by another process");
     EXPECT_FALSE(archiver.take_change());  // one change, one report
     archiver.add(delivery(2, payload("m2")));
+    archiver.flush(1050, 1);
     EXPECT_FALSE(archiver.take_change());
     lock.release();
     EXPECT_EQ(archiver.flush(1100, 1), (std::vector<std::uint16_t>{1, 2}));
@@ -163,11 +164,22 @@ TEST_F(ServerArchiverBatch, HalfTheReceiveMaximumWaitingClosesTheArchive) {
     }
     EXPECT_TRUE(archiver.open());
     archiver.add(delivery(4, payload("m4")));
+    EXPECT_TRUE(archiver.open());  // judged after the next attempt, which may store them all
+    archiver.flush(3050, 1);  // not time to retry yet: still judged
     EXPECT_FALSE(archiver.open());
     EXPECT_EQ(status_.closed_reason(), "the database is too slow: the archiver's backlog is half full");
     lock.release();
     EXPECT_EQ(archiver.flush(10000, 1).size(), 4U);
     EXPECT_TRUE(archiver.open());
+}
+
+TEST_F(ServerArchiverBatch, ABurstStoredByOneCommitNeverClosesTheArchive) {
+    Archiver archiver(*store_, status_, {.receive_maximum = 8});
+    for (std::uint16_t i = 1; i <= 8; ++i)
+        archiver.add(delivery(i, payload("m" + std::to_string(i))));
+    EXPECT_EQ(archiver.flush(0, 1).size(), 8U);
+    EXPECT_TRUE(archiver.open());
+    EXPECT_FALSE(archiver.take_change());
 }
 
 TEST_F(ServerArchiverBatch, ArchivePayloadStoresEveryMessageOfAnArray) {
