@@ -25,13 +25,13 @@ enum class Kind { archive, revoke_session, revoke_user, quota, unknown };
 
 struct Message {
     Kind kind = Kind::unknown;
-    std::string kind_text;  // as sent, for logging an unknown kind once
-    bool open = false;      // archive
-    bool over = false;      // quota
-    std::string reason;     // archive (closed), quota (over)
-    std::string sid;        // revoke-session
-    std::int64_t until = 0; // revoke-session
-    std::string user;       // revoke-user, quota
+    std::string kind_text;   // as sent, for logging an unknown kind once
+    bool open = false;       // archive
+    bool over = false;       // quota
+    std::string reason;      // archive (closed), quota (over)
+    std::string sid;         // revoke-session
+    std::int64_t until = 0;  // revoke-session
+    std::string user;        // revoke-user, quota
 };
 
 // A control message, or nullopt when `payload` is not a JSON object with a

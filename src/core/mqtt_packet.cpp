@@ -300,7 +300,8 @@ Decoded decode_publish(const Frame& f) {
     // We announce no topic alias maximum, so a server may not use aliases.
     if (props.topic_alias) return fail("PUBLISH with a topic alias");
     if (topic.empty()) return fail("PUBLISH without a topic");
-    if (topic.find_first_of("+#") != std::string_view::npos) return fail("wildcard in a PUBLISH topic");
+    if (topic.find_first_of("+#") != std::string_view::npos)
+        return fail("wildcard in a PUBLISH topic");
     p.topic = std::string(topic);
     p.payload = std::string(r.rest());
     return {std::move(p), {}};

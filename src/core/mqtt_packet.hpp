@@ -97,7 +97,8 @@ FrameResult next_frame(std::string_view buffer, std::size_t max_size);
 struct Connack {
     bool session_present = false;
     std::uint8_t reason = 0;
-    std::uint16_t receive_maximum = 65535;  // how many QoS 1 publishes the server takes unacknowledged
+    std::uint16_t receive_maximum =
+        65535;  // how many QoS 1 publishes the server takes unacknowledged
     std::uint32_t maximum_packet_size = 0;  // 0: no limit
     std::optional<std::uint16_t> server_keepalive;
     std::string reason_string;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accounts.hpp"
+#include "control_watch.hpp"
 #include "core/payload_codec.hpp"
 #include "core/room_name.hpp"
 #include "core/time_format.hpp"
@@ -16,7 +17,6 @@
 #include "passwords.hpp"
 #include "platform/environment.hpp"
 #include "sessions.hpp"
-#include "control_watch.hpp"
 
 namespace mqchat::server {
 namespace {
@@ -192,8 +192,7 @@ ApiResponse answer_storage_failures(Route route) {
 
 }  // namespace
 
-Api::Api(Store& store, ApiSettings settings, ApiEvents events, Clock clock,
-         ArchiveStatus* archive)
+Api::Api(Store& store, ApiSettings settings, ApiEvents events, Clock clock, ArchiveStatus* archive)
     : store_(store),
       settings_(std::move(settings)),
       events_(std::move(events)),
@@ -228,12 +227,12 @@ ApiResponse Api::login_checked(const ApiRequest& request) {
     if (const auto gate = limiter_.check(email, request.remote_addr, now); gate.wait_ms > 0) {
         log_line("login: throttled " + quote_for_error(email, 80) + " from " + request.remote_addr);
         const std::string seconds = std::to_string((gate.wait_ms + 999) / 1000);
-        return error(429, gate.by_address
-                              ? "too many failed logins from your address; try again in " +
-                                    seconds + " s"
-                              : "too many failed logins for this account from your address; try "
-                                "again in " +
-                                    seconds + " s");
+        return error(
+            429, gate.by_address
+                     ? "too many failed logins from your address; try again in " + seconds + " s"
+                     : "too many failed logins for this account from your address; try "
+                       "again in " +
+                           seconds + " s");
     }
     const auto user = store_.user_by_email(email);
     bool good = false;
@@ -325,7 +324,8 @@ ApiResponse Api::post_checked(std::string_view room, const ApiRequest& request) 
     if (!body.message) return error(400, body.problem);
     Message& m = *body.message;
     if (!m.id.empty()) {
-        if (const auto stored = store_.message_by_id(room, m.id)) return existing_message(*stored, *user);
+        if (const auto stored = store_.message_by_id(room, m.id))
+            return existing_message(*stored, *user);
     } else {
         m.id = next_message_id(now);
     }
@@ -340,7 +340,8 @@ ApiResponse Api::post_checked(std::string_view room, const ApiRequest& request) 
     // readers, and its echo through the archiver is ignored by (room, id).
     if (!store_.insert_message(room, m, now)) {
         // The same id arrived in between (a concurrent retry, or over MQTT).
-        if (const auto stored = store_.message_by_id(room, m.id)) return existing_message(*stored, *user);
+        if (const auto stored = store_.message_by_id(room, m.id))
+            return existing_message(*stored, *user);
     }
     if (events_.publish) events_.publish(room_topic(room), payload);
     return {201, std::move(payload)};

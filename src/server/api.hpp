@@ -40,7 +40,7 @@ struct ApiSettings {
     std::string token_key;  // HS256 key (secret)
     std::int64_t token_ttl_s = kDefaultTokenTtlSeconds;
     BrokerAdvert brokers;
-    LoginLimits login_limits;  // the defaults in production
+    LoginLimits login_limits;                                // the defaults in production
     std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
     // How long a history answer waits for the archiver (what it had received
     // when the request came, and an `after` id not archived yet).

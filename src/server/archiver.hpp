@@ -92,10 +92,10 @@ class Archiver {
     ArchiveStatus& status_;
     const ArchiverSettings settings_;
     std::vector<Waiting> waiting_;
-    std::int64_t retry_at_ = -1;    // monotonic ms; -1: at the next flush
-    std::int64_t busy_since_ = -1;  // monotonic ms of the first SQLITE_BUSY in a row
-    std::optional<std::string> failure_;         // why the last commit failed
-    std::optional<std::string> closed_reason_;   // empty: open
+    std::int64_t retry_at_ = -1;                // monotonic ms; -1: at the next flush
+    std::int64_t busy_since_ = -1;              // monotonic ms of the first SQLITE_BUSY in a row
+    std::optional<std::string> failure_;        // why the last commit failed
+    std::optional<std::string> closed_reason_;  // empty: open
     std::optional<ArchiveChange> change_;
 };
 

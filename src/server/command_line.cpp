@@ -14,11 +14,11 @@
 #include "accounts.hpp"
 #include "core/sanitize.hpp"
 #include "daemon.hpp"
-#include "mqtt_client.hpp"
-#include "quota.hpp"
 #include "mqchat_version.hpp"
+#include "mqtt_client.hpp"
 #include "passwords.hpp"
 #include "platform/environment.hpp"
+#include "quota.hpp"
 #include "store.hpp"
 #include "token/jwt.hpp"
 
@@ -222,8 +222,8 @@ int check_broker_url(const ServeArgs& a) {
 int apply_user_limits(const ServeArgs& a, ServeOptions& o) {
     const auto quota = parse_size(a.user_quota);
     if (!quota)
-        return invalid_input("--user-quota: expected a size such as 100M, 2G or 0 (unlimited), not " +
-                             a.user_quota);
+        return invalid_input(
+            "--user-quota: expected a size such as 100M, 2G or 0 (unlimited), not " + a.user_quota);
     o.user_quota_bytes = *quota;
     if (a.user_rate && *a.user_rate < 1) return invalid_input("--user-rate must be at least 1");
     if (a.user_burst && *a.user_burst < 1) return invalid_input("--user-burst must be at least 1");

@@ -24,7 +24,8 @@ std::vector<std::string> ControlWatch::full_state(std::int64_t now_ms) {
     const std::int64_t since = now_ms - settings_.token_lifetime_s * 1000;
     std::vector<std::string> out;
     for (const auto& s : store_.revoked_sessions(since))
-        out.push_back(revoke_session_control(s.token_hash, s.revoked_at, settings_.token_lifetime_s));
+        out.push_back(
+            revoke_session_control(s.token_hash, s.revoked_at, settings_.token_lifetime_s));
     last_retired_rowid_ = 0;
     for (auto& m : retired_since(now_ms))
         out.push_back(std::move(m));

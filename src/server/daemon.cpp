@@ -191,8 +191,8 @@ void handle_events(Parts& p, std::vector<LoopEvent>& batch) {
         if (auto* message = std::get_if<Outgoing>(&event)) {
             p.link.publish(std::move(*message));
         } else if (auto* revoked = std::get_if<SessionRevoked>(&event)) {
-            p.link.send_control(
-                revoke_session_control(revoked->token_hash, revoked->at_ms, token::kMaxTokenLifetime));
+            p.link.send_control(revoke_session_control(revoked->token_hash, revoked->at_ms,
+                                                       token::kMaxTokenLifetime));
         }
     }
 }
@@ -217,9 +217,9 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
         pollfd fds[] = {{signals.fd(), POLLIN, 0},
                         {p.link.fd(), p.link.poll_events(), 0},
                         {p.events.fd(), POLLIN, 0}};
-        const int timeout =
-            poll_timeout({p.link.wait_hint_ms(now), std::max<std::int64_t>(0, next_control_poll - now),
-                          p.supervisor ? p.supervisor->wait_hint_ms(now) : -1});
+        const int timeout = poll_timeout({p.link.wait_hint_ms(now),
+                                          std::max<std::int64_t>(0, next_control_poll - now),
+                                          p.supervisor ? p.supervisor->wait_hint_ms(now) : -1});
         if (::poll(fds, 3, timeout) < 0 && errno != EINTR)
             throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
         if (fds[0].revents & POLLIN) {
@@ -307,7 +307,8 @@ int serve_checked(const ServeOptions& given) {
     link_settings.client_id = archiver_client_id(given);
     link_settings.service_key = service_key;
     link_settings.archiver.receive_maximum = kArchiverReceiveMaximum;
-    ServiceLink link(*loop_store, archive, link_settings, [&control] { return control_state(control); });
+    ServiceLink link(*loop_store, archive, link_settings,
+                     [&control] { return control_state(control); });
     link.start(platform::monotonic_ms());
 
     const int sig = run_loop(signals, o, {api, http, link, control, events, supervisor.get()});

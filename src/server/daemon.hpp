@@ -20,7 +20,7 @@ struct ServeOptions {
     HostPort ws{"127.0.0.1", 8083};
     std::optional<std::string> broker_url;  // external broker: no child
     std::int64_t token_ttl_s = kDefaultTokenTtlSeconds;
-    std::string plugin_path;  // empty: next to the executable
+    std::string plugin_path;                                 // empty: next to the executable
     std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
     std::optional<int> user_rate;   // the plugin's publish rate per account (messages/s)
     std::optional<int> user_burst;  // and its burst

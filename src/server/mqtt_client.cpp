@@ -113,7 +113,8 @@ short MqttClient::poll_events() const {
 }
 
 std::int64_t MqttClient::keepalive_ms() const {
-    const std::uint16_t s = server_keepalive_s_ ? server_keepalive_s_ : settings_.connect.keepalive_s;
+    const std::uint16_t s =
+        server_keepalive_s_ ? server_keepalive_s_ : settings_.connect.keepalive_s;
     return std::int64_t{s} * 1000;
 }
 
@@ -134,8 +135,8 @@ bool MqttClient::open_socket(std::string& problem) {
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;
         addrinfo* found = nullptr;
-        if (const int e = ::getaddrinfo(t.host.c_str(), std::to_string(t.port).c_str(), &hints,
-                                        &found);
+        if (const int e =
+                ::getaddrinfo(t.host.c_str(), std::to_string(t.port).c_str(), &hints, &found);
             e != 0)
             return problem = ::gai_strerror(e), false;
         fd_ = ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -366,8 +367,8 @@ std::int64_t MqttClient::wait_hint_ms(std::int64_t now_ms) const {
         case State::connected: {
             const std::int64_t keepalive = keepalive_ms();
             if (keepalive <= 0) return -1;
-            at = std::min({last_tx_ + keepalive / 2, last_rx_ + keepalive / 2,
-                           last_rx_ + keepalive * 3 / 2});
+            at = std::min(
+                {last_tx_ + keepalive / 2, last_rx_ + keepalive / 2, last_rx_ + keepalive * 3 / 2});
             break;
         }
     }

@@ -57,12 +57,13 @@ struct MqttEvent {
         subscribed  // SUBACK
     };
     Type type = Type::failed;
-    bool session_present = false;       // connected
-    std::uint16_t receive_maximum = 0;  // connected: how many publishes the server takes unacknowledged
-    mqtt::Publish message;              // message
-    std::uint16_t packet_id = 0;        // acked, subscribed
-    std::uint8_t reason = 0;            // acked, subscribed (its first reason code)
-    std::string detail;                 // failed, lost: why, one line
+    bool session_present = false;  // connected
+    std::uint16_t receive_maximum =
+        0;                        // connected: how many publishes the server takes unacknowledged
+    mqtt::Publish message;        // message
+    std::uint16_t packet_id = 0;  // acked, subscribed
+    std::uint8_t reason = 0;      // acked, subscribed (its first reason code)
+    std::string detail;           // failed, lost: why, one line
 };
 
 class MqttClient {

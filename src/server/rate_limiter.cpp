@@ -37,8 +37,7 @@ LoginGate LoginRateLimiter::check(const std::string& account, const std::string&
     LoginGate gate;
     if (const auto it = addresses_.find(address); it != addresses_.end()) {
         const std::int64_t end = it->second.start + limits_.address_window_ms;
-        if (now_ms < end && it->second.failures >= limits_.per_address)
-            gate = {end - now_ms, true};
+        if (now_ms < end && it->second.failures >= limits_.per_address) gate = {end - now_ms, true};
     }
     if (const auto it = pairs_.find(pair_key(account, address)); it != pairs_.end()) {
         const std::int64_t until = it->second.last_failure + pair_delay(it->second);

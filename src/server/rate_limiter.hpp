@@ -30,8 +30,8 @@ struct LoginLimits {
 
 // What a login attempt may do now.
 struct LoginGate {
-    std::int64_t wait_ms = 0;    // 0: check the password; else refuse, retry after this
-    bool by_address = false;     // the address's budget is spent (else the pair's delay)
+    std::int64_t wait_ms = 0;  // 0: check the password; else refuse, retry after this
+    bool by_address = false;   // the address's budget is spent (else the pair's delay)
 };
 
 // The caller passes the clock (ms) to every call: tests need no sleeps.

@@ -32,8 +32,8 @@ MqttClientSettings client_settings(const ServiceLinkSettings& s) {
     c.connect.keepalive_s = kKeepaliveSeconds;
     c.connect.clean_start = false;
     c.connect.session_expiry_s = kSessionExpirySeconds;
-    c.connect.receive_maximum = static_cast<std::uint16_t>(
-        std::clamp<std::size_t>(s.archiver.receive_maximum, 1, 65535));
+    c.connect.receive_maximum =
+        static_cast<std::uint16_t>(std::clamp<std::size_t>(s.archiver.receive_maximum, 1, 65535));
     return c;
 }
 

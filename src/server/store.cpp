@@ -364,9 +364,10 @@ std::vector<RevokedSession> Store::revoked_sessions(std::int64_t since) {
 
 std::vector<RetiredId> Store::retired_ids(std::int64_t after_rowid, std::int64_t since) {
     std::lock_guard lock(mutex_);
-    Statement s(db_,
-                "SELECT rowid, id, retired_at FROM retired_ids WHERE rowid > ?1 AND retired_at > ?2 "
-                "ORDER BY rowid");
+    Statement s(
+        db_,
+        "SELECT rowid, id, retired_at FROM retired_ids WHERE rowid > ?1 AND retired_at > ?2 "
+        "ORDER BY rowid");
     s.bind(1, after_rowid).bind(2, since);
     std::vector<RetiredId> out;
     while (s.step())

@@ -100,9 +100,8 @@ json to_json(const Claims& c) {
     json acl = json::array();
     for (const auto& e : c.acl)
         acl.push_back({{"permission", e.permission}, {"action", e.action}, {"topic", e.topic}});
-    json claims = {{"sub", c.sub}, {"name", c.name}, {"iat", c.iat}, {"nbf", c.nbf},
-                   {"exp", c.exp}, {"jti", c.jti}, {"iss", c.iss},   {"aud", c.aud},
-                   {"acl", acl}};
+    json claims = {{"sub", c.sub}, {"name", c.name}, {"iat", c.iat}, {"nbf", c.nbf}, {"exp", c.exp},
+                   {"jti", c.jti}, {"iss", c.iss},   {"aud", c.aud}, {"acl", acl}};
     if (!c.sid.empty()) claims["sid"] = c.sid;
     return claims;
 }

@@ -1,4 +1,4 @@
-// The mqchat token (SPEC §4): HS256 JWTs minted by mqchatd and checked by the
+// The mqchat token: HS256 JWTs minted by mqchatd and checked by the
 // broker plugin. Strict by construction: the algorithm is pinned, keys under
 // 32 bytes are refused, exp must be an integer, iss and aud must match.
 #pragma once

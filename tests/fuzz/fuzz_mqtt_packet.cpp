@@ -56,11 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!r.frame) break;  // incomplete: a socket would wait for more
         const Frame& f = *r.frame;
         FUZZ_CHECK(f.size >= 2 && f.size <= rest.size() && f.size <= kMaxPacket, "frame size");
-        FUZZ_CHECK(f.body.data() >= rest.data() &&
-                       f.body.data() + f.body.size() == rest.data() + f.size,
-                   "frame body outside the frame");
+        FUZZ_CHECK(
+            f.body.data() >= rest.data() && f.body.data() + f.body.size() == rest.data() + f.size,
+            "frame body outside the frame");
         const Decoded d = decode(f);  // an exception aborts the run
-        FUZZ_CHECK(d.packet.has_value() != !d.problem.empty(), "neither or both of packet and problem");
+        FUZZ_CHECK(d.packet.has_value() != !d.problem.empty(),
+                   "neither or both of packet and problem");
         if (d.packet) check_round_trip(*d.packet);
         rest.remove_prefix(f.size);
     }

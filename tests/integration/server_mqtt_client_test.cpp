@@ -89,9 +89,8 @@ TEST(ServerMqttClient, PublishesAndReceivesOverTcp) {
     Driver d(settings(BrokerTarget::tcp("127.0.0.1", broker.port()), "own-tcp", true));
     connect_and_subscribe(d, "t/#");
     const std::uint16_t id = d.client().publish("t/a", "hello");
-    ASSERT_TRUE(d.run_until([&] {
-        return d.saw(MqttEvent::Type::acked) && d.saw(MqttEvent::Type::message);
-    }));
+    ASSERT_TRUE(d.run_until(
+        [&] { return d.saw(MqttEvent::Type::acked) && d.saw(MqttEvent::Type::message); }));
     EXPECT_EQ(d.last(MqttEvent::Type::acked)->packet_id, id);
     const auto* m = d.last(MqttEvent::Type::message);
     EXPECT_EQ(m->message.topic, "t/a");
@@ -145,7 +144,8 @@ TEST(ServerMqttClient, RetriesUntilTheBrokerIsThereWithShortBackoff) {
     broker.stop();
     Driver d(settings(BrokerTarget::tcp("127.0.0.1", broker.port()), "own-retry", true));
     ASSERT_TRUE(d.run_until([&] { return d.count(MqttEvent::Type::failed) >= 3; }));
-    EXPECT_NE(d.last(MqttEvent::Type::failed)->detail.find("Connection refused"), std::string::npos);
+    EXPECT_NE(d.last(MqttEvent::Type::failed)->detail.find("Connection refused"),
+              std::string::npos);
     broker.start();
     ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::connected); }));
     broker.stop();
@@ -158,8 +158,8 @@ TEST(ServerMqttClient, TargetsParse) {
               "mqtt://127.0.0.1:1883");
     EXPECT_EQ(parse_broker_target("localhost").target->port, 1883);
     EXPECT_EQ(parse_broker_target("unix:/run/x.sock").target->unix_path, "/run/x.sock");
-    for (const char* refused : {"mqtts://h:8883", "ws://h/mqtt", "wss://h/mqtt", "unix:",
-                                "mqtt://u:p@h:1"}) {
+    for (const char* refused :
+         {"mqtts://h:8883", "ws://h/mqtt", "wss://h/mqtt", "unix:", "mqtt://u:p@h:1"}) {
         const auto r = parse_broker_target(refused);
         EXPECT_FALSE(r.target) << refused;
         EXPECT_FALSE(r.problem.empty()) << refused;

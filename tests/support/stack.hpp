@@ -36,6 +36,13 @@ class HttpClient {
     int port_;
 };
 
+// An account with a login session and an MQTT token for its default room.
+struct StackAccount {
+    std::string id;
+    std::string session;
+    std::string token;
+};
+
 struct StackOptions {
     std::string data_dir;  // empty: a fresh temp dir owned by the stack
     // Appended to `mqchatd serve`; with --broker-url among them, --mqtt and
@@ -69,6 +76,10 @@ class Stack {
     // `mqchatd user add EMAIL --name NAME --password-stdin`; returns the account id.
     std::string add_user(const std::string& email, const std::string& name,
                          const std::string& password) const;
+
+    // add_user, then a session and a token for it.
+    StackAccount add_account(const std::string& email, const std::string& name,
+                             const std::string& password) const;
 
     HttpResult login(const std::string& email, const std::string& password) const;
     std::string session(const std::string& email,

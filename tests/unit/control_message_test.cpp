@@ -14,12 +14,15 @@ TEST(ControlMessage, ExactEncodings) {
     EXPECT_EQ(archive_message(true, "ignored"), R"({"kind":"archive","open":true})");
     EXPECT_EQ(archive_message(false, "no space left on device"),
               R"({"kind":"archive","open":false,"reason":"no space left on device"})");
-    EXPECT_EQ(revoke_session_message(kSid, 1732412345),
-              R"({"kind":"revoke-session","sid":"0123456789abcdef0123456789abcdef","until":1732412345})");
+    EXPECT_EQ(
+        revoke_session_message(kSid, 1732412345),
+        R"({"kind":"revoke-session","sid":"0123456789abcdef0123456789abcdef","until":1732412345})");
     EXPECT_EQ(revoke_user_message("alice"), R"({"kind":"revoke-user","user":"alice"})");
-    EXPECT_EQ(quota_message("alice", true, "storage quota of 100 MiB used"),
-              R"({"kind":"quota","user":"alice","over":true,"reason":"storage quota of 100 MiB used"})");
-    EXPECT_EQ(quota_message("alice", false, "x"), R"({"kind":"quota","user":"alice","over":false})");
+    EXPECT_EQ(
+        quota_message("alice", true, "storage quota of 100 MiB used"),
+        R"({"kind":"quota","user":"alice","over":true,"reason":"storage quota of 100 MiB used"})");
+    EXPECT_EQ(quota_message("alice", false, "x"),
+              R"({"kind":"quota","user":"alice","over":false})");
 }
 
 TEST(ControlMessage, ParsesWhatItEncodes) {
@@ -54,13 +57,13 @@ TEST(ControlMessage, UnknownKindsParseAsUnknown) {
 TEST(ControlMessage, RefusesMalformedMessages) {
     for (const std::string& bad : std::vector<std::string>{
              "", "x", "[]", R"({"open":true})", R"({"kind":1})", R"({"kind":"archive"})",
-          R"({"kind":"archive","open":"yes"})", R"({"kind":"archive","open":false,"reason":1})",
-          R"({"kind":"revoke-session","sid":"abc","until":1})",
-          R"({"kind":"revoke-session","sid":"0123456789ABCDEF0123456789abcdef","until":1})",
-          R"({"kind":"revoke-session","sid":"0123456789abcdef0123456789abcdef","until":1.5})",
-          R"({"kind":"revoke-user","user":""})", R"({"kind":"revoke-user"})",
-          R"({"kind":"quota","user":"a"})", std::string(5000, ' ') + "{}",
-          R"({"kind":"archive","open":true,"x":[[[[1]]]]})"})
+             R"({"kind":"archive","open":"yes"})", R"({"kind":"archive","open":false,"reason":1})",
+             R"({"kind":"revoke-session","sid":"abc","until":1})",
+             R"({"kind":"revoke-session","sid":"0123456789ABCDEF0123456789abcdef","until":1})",
+             R"({"kind":"revoke-session","sid":"0123456789abcdef0123456789abcdef","until":1.5})",
+             R"({"kind":"revoke-user","user":""})", R"({"kind":"revoke-user"})",
+             R"({"kind":"quota","user":"a"})", std::string(5000, ' ') + "{}",
+             R"({"kind":"archive","open":true,"x":[[[[1]]]]})"})
         EXPECT_FALSE(parse_message(bad)) << bad;
 }
 

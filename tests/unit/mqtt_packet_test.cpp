@@ -80,7 +80,8 @@ TEST(MqttFrame, WaitsForTheWholePacket) {
 }
 
 TEST(MqttFrame, RefusesMalformedLengthsAndOversizePackets) {
-    EXPECT_EQ(problem_of(bytes({0x30, 0x80, 0x80, 0x80, 0x80, 0x01})), "malformed remaining length");
+    EXPECT_EQ(problem_of(bytes({0x30, 0x80, 0x80, 0x80, 0x80, 0x01})),
+              "malformed remaining length");
     EXPECT_EQ(problem_of(bytes({0x30, 0x80, 0x00})), "malformed remaining length");  // not shortest
     EXPECT_EQ(problem_of(bytes({0x00, 0x00})), "packet type 0");
     // Refused as soon as the length is known, before the body is there.
@@ -101,14 +102,15 @@ TEST(MqttEncode, ConnectWithEveryField) {
     c.maximum_packet_size = 1 << 20;
     const std::string expected =
         bytes({0x10, 0x23, 0x00, 0x04}) + "MQTT" + bytes({0x05, 0xC0, 0x00, 0x0A}) +
-        bytes({0x0D, 0x11, 0x00, 0x09, 0x3A, 0x80, 0x21, 0x04, 0x00, 0x27, 0x00, 0x10, 0x00, 0x00}) +
+        bytes(
+            {0x0D, 0x11, 0x00, 0x09, 0x3A, 0x80, 0x21, 0x04, 0x00, 0x27, 0x00, 0x10, 0x00, 0x00}) +
         bytes({0x00, 0x02}) + "id" + bytes({0x00, 0x01}) + "u" + bytes({0x00, 0x02}) + "pw";
     EXPECT_EQ(encode_connect(c), expected);
 }
 
 TEST(MqttEncode, SmallPackets) {
-    EXPECT_EQ(encode_subscribe(3, "a/b", 1), bytes({0x82, 0x09, 0x00, 0x03, 0x00, 0x00, 0x03}) +
-                                                 "a/b" + bytes({0x01}));
+    EXPECT_EQ(encode_subscribe(3, "a/b", 1),
+              bytes({0x82, 0x09, 0x00, 0x03, 0x00, 0x00, 0x03}) + "a/b" + bytes({0x01}));
     EXPECT_EQ(encode_puback(0x1234), bytes({0x40, 0x02, 0x12, 0x34}));
     EXPECT_EQ(encode_puback(0x1234, 0x80), bytes({0x40, 0x03, 0x12, 0x34, 0x80}));
     EXPECT_EQ(encode_pingreq(), bytes({0xC0, 0x00}));
@@ -128,10 +130,10 @@ TEST(MqttDecode, PublishRoundTrips) {
 
 TEST(MqttDecode, PublishPropertiesAreSkipped) {
     // Message expiry, a user property and a subscription identifier.
-    const std::string props = bytes({0x02, 0x00, 0x00, 0x00, 0x3C, 0x26, 0x00, 0x01, 'k', 0x00,
-                                     0x01, 'v', 0x0B, 0x81, 0x01});
-    const std::string body = bytes({0x00, 0x01, 't', 0x00, 0x07}) +
-                             static_cast<char>(props.size()) + props + "payload";
+    const std::string props = bytes(
+        {0x02, 0x00, 0x00, 0x00, 0x3C, 0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v', 0x0B, 0x81, 0x01});
+    const std::string body =
+        bytes({0x00, 0x01, 't', 0x00, 0x07}) + static_cast<char>(props.size()) + props + "payload";
     const auto p = decoded_as<Publish>(bytes({0x32, static_cast<int>(body.size())}) + body);
     EXPECT_EQ(p.topic, "t");
     EXPECT_EQ(p.packet_id, 7);
@@ -168,9 +170,9 @@ TEST(MqttDecode, Connack) {
     EXPECT_EQ(plain.reason, 0);
     EXPECT_EQ(plain.receive_maximum, 65535);
     // Receive maximum 100, maximum packet size, server keep alive, reason string.
-    const auto full = decoded_as<Connack>(
-        bytes({0x20, 0x13, 0x00, 0x87, 0x10, 0x21, 0x00, 0x64, 0x27, 0x00, 0x00, 0x10, 0x00, 0x13,
-               0x00, 0x05, 0x1F, 0x00, 0x02, 'n', 'o'}));
+    const auto full =
+        decoded_as<Connack>(bytes({0x20, 0x13, 0x00, 0x87, 0x10, 0x21, 0x00, 0x64, 0x27, 0x00, 0x00,
+                                   0x10, 0x00, 0x13, 0x00, 0x05, 0x1F, 0x00, 0x02, 'n',  'o'}));
     EXPECT_FALSE(full.session_present);
     EXPECT_EQ(full.reason, 0x87);
     EXPECT_EQ(full.receive_maximum, 100);

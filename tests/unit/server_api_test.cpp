@@ -50,8 +50,8 @@ class ServerApi : public ::testing::Test {
         events.session_revoked = [this](std::string token_hash, std::int64_t at_ms) {
             revoked_.push_back({std::move(token_hash), at_ms});
         };
-        api_ = std::make_unique<Api>(*store_, settings, std::move(events), [this] { return now_; },
-                                     archive);
+        api_ = std::make_unique<Api>(
+            *store_, settings, std::move(events), [this] { return now_; }, archive);
     }
     ApiSettings settings() const {
         ApiSettings s;
@@ -115,7 +115,8 @@ TEST_F(ServerApi, HealthzSaysWhenTheBrokerIsDown) {
     api_->set_broker_up(false);
     const auto down = api_->healthz();
     EXPECT_EQ(down.status, 503);
-    EXPECT_EQ(json::parse(down.body), json({{"ok", false}, {"broker", "down"}, {"archive", "open"}}));
+    EXPECT_EQ(json::parse(down.body),
+              json({{"ok", false}, {"broker", "down"}, {"archive", "open"}}));
     api_->set_broker_up(true);
     EXPECT_EQ(api_->healthz().status, 200);
 }
@@ -357,9 +358,9 @@ TEST_F(ServerApi, HealthzSaysWhyTheArchiveIsClosed) {
     archive.set_closed("no space left on device");
     const auto r = api_->healthz();
     EXPECT_EQ(r.status, 503);
-    EXPECT_EQ(json::parse(r.body), json({{"ok", false},
-                                         {"broker", "up"},
-                                         {"archive", "closed: no space left on device"}}));
+    EXPECT_EQ(
+        json::parse(r.body),
+        json({{"ok", false}, {"broker", "up"}, {"archive", "closed: no space left on device"}}));
     archive.set_open();
     EXPECT_EQ(api_->healthz().status, 200);
 }
@@ -388,7 +389,7 @@ TEST_F(ServerApi, PostWithAClientIdIsIdempotentForItsSender) {
     const auto again = api_->post_message("general", request(body, s));
     EXPECT_EQ(again.status, 200);
     EXPECT_EQ(again.body, first.body);  // the stored message, as first answered
-    EXPECT_EQ(published_.size(), 1U);  // and not published again
+    EXPECT_EQ(published_.size(), 1U);   // and not published again
     EXPECT_EQ(store_->message_count("general"), 1);
     // The same id in another room is another message.
     EXPECT_EQ(api_->post_message("ops", request(body, s)).status, 201);
@@ -399,7 +400,8 @@ TEST_F(ServerApi, PostWithAnotherSendersIdIs409) {
     const std::string alice = session();
     const auto bob_login = login("bob@example.org", "correct horse");
     const std::string bob = json::parse(bob_login.body).at("session");
-    ASSERT_EQ(api_->post_message("general", request(R"({"text":"a","id":"k1"})", alice)).status, 201);
+    ASSERT_EQ(api_->post_message("general", request(R"({"text":"a","id":"k1"})", alice)).status,
+              201);
     const auto r = api_->post_message("general", request(R"({"text":"b","id":"k1"})", bob));
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(json::parse(r.body).at("error"), "the message id is taken by another message");
@@ -414,10 +416,10 @@ TEST_F(ServerApi, PostRefusesMalformedClientIds) {
         const auto r = api_->post_message("general", request(R"({"text":"x","id":)" + id + "}", s));
         EXPECT_EQ(r.status, 400) << id;
     }
-    EXPECT_EQ(
-        api_->post_message("general", request(R"({"text":"x","id":")" + std::string(64, 'a') + "\"}", s))
-            .status,
-        201);
+    EXPECT_EQ(api_->post_message("general",
+                                 request(R"({"text":"x","id":")" + std::string(64, 'a') + "\"}", s))
+                  .status,
+              201);
 }
 
 TEST_F(ServerApi, PostOverQuotaIsRefusedButARetryStillAnswers) {
@@ -455,8 +457,10 @@ TEST_F(ServerApi, MeSaysWhetherTheUserMayPublish) {
     EXPECT_EQ(json::parse(api_->me(request("", s)).body),
               json::parse(R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":true}})"));
     archive.set_closed("no space left on device");
-    EXPECT_EQ(json::parse(api_->me(request("", s)).body).at("publish"),
-              json::parse(R"({"allowed":false,"reason":"the archive is closed: no space left on device"})"));
+    EXPECT_EQ(
+        json::parse(api_->me(request("", s)).body).at("publish"),
+        json::parse(
+            R"({"allowed":false,"reason":"the archive is closed: no space left on device"})"));
     archive.set_open();
     post(s, std::string(20, 'x'));
     EXPECT_EQ(json::parse(api_->me(request("", s)).body).at("publish"),

@@ -2,16 +2,17 @@
 // acknowledged only after the commit; a held lock, a full database and a
 // backlog close the archive with the reason, and a commit opens it again.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
+#include "../support/sqlite_lock.hpp"
 #include "server/archiver.hpp"
 #include "server_scratch.hpp"
 
 namespace {
 
 using namespace mqchat::server;
+using testsupport::SqliteWriteLock;
 
 constexpr const char* kTopic = "chat/general/messages";
 
@@ -21,25 +22,6 @@ std::string payload(const std::string& id, const std::string& text = "hi") {
         .dump();
 }
 
-// Another process holding SQLite's write lock, as `BEGIN IMMEDIATE` in sqlite3 would.
-class WriteLock {
-  public:
-    explicit WriteLock(const std::string& path) {
-        sqlite3_open(path.c_str(), &db_);
-        EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-    }
-    ~WriteLock() { release(); }
-    void release() {
-        if (!db_) return;
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        sqlite3_close(db_);
-        db_ = nullptr;
-    }
-
-  private:
-    sqlite3* db_ = nullptr;
-};
-
 class ServerArchiverBatch : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -47,7 +29,8 @@ class ServerArchiverBatch : public ::testing::Test {
         store_->set_busy_timeout(1);
         reader_ = Store::open(dir_.file("db"));
     }
-    Delivery delivery(std::uint16_t packet_id, const std::string& body, std::uint64_t connection = 1) {
+    Delivery delivery(std::uint16_t packet_id, const std::string& body,
+                      std::uint64_t connection = 1) {
         return {connection, packet_id, kTopic, body, 1000};
     }
 
@@ -61,7 +44,7 @@ TEST_F(ServerArchiverBatch, AcknowledgesAfterTheCommitOnly) {
     Archiver archiver(*store_, status_);
     archiver.add(delivery(7, payload("m1")));
     archiver.add(delivery(8, payload("m2")));
-    archiver.add(delivery(0, payload("m3")));  // QoS 0: nothing to acknowledge
+    archiver.add(delivery(0, payload("m3")));         // QoS 0: nothing to acknowledge
     EXPECT_EQ(reader_->message_count("general"), 0);  // nothing stored before the flush
     EXPECT_EQ(status_.received(), 3U);
     EXPECT_EQ(status_.settled(), 0U);
@@ -99,7 +82,7 @@ TEST_F(ServerArchiverBatch, UnreadablePayloadsAreAcknowledgedWithoutARow) {
 
 TEST_F(ServerArchiverBatch, AShortLockWaitsWithTheArchiveOpen) {
     Archiver archiver(*store_, status_, {.busy_retry_ms = 100, .busy_close_ms = 1000});
-    WriteLock lock(dir_.file("db"));
+    SqliteWriteLock lock(dir_.file("db"));
     archiver.add(delivery(1, payload("m1")));
     EXPECT_TRUE(archiver.flush(0, 1).empty());
     EXPECT_TRUE(archiver.open());
@@ -115,7 +98,7 @@ TEST_F(ServerArchiverBatch, AShortLockWaitsWithTheArchiveOpen) {
 
 TEST_F(ServerArchiverBatch, ALockHeldTooLongClosesTheArchiveUntilACommit) {
     Archiver archiver(*store_, status_, {.busy_retry_ms = 100, .busy_close_ms = 1000});
-    WriteLock lock(dir_.file("db"));
+    SqliteWriteLock lock(dir_.file("db"));
     archiver.add(delivery(1, payload("m1")));
     archiver.flush(0, 1);
     archiver.flush(1000, 1);
@@ -157,7 +140,7 @@ TEST_F(ServerArchiverBatch, AFullDatabaseClosesTheArchiveAndKeepsEveryMessage) {
 
 TEST_F(ServerArchiverBatch, HalfTheReceiveMaximumWaitingClosesTheArchive) {
     Archiver archiver(*store_, status_, {.receive_maximum = 8, .busy_close_ms = 60000});
-    WriteLock lock(dir_.file("db"));
+    SqliteWriteLock lock(dir_.file("db"));
     for (std::uint16_t i = 1; i <= 3; ++i) {
         archiver.add(delivery(i, payload("m" + std::to_string(i))));
         archiver.flush(i * 1000, 1);
@@ -165,9 +148,10 @@ TEST_F(ServerArchiverBatch, HalfTheReceiveMaximumWaitingClosesTheArchive) {
     EXPECT_TRUE(archiver.open());
     archiver.add(delivery(4, payload("m4")));
     EXPECT_TRUE(archiver.open());  // judged after the next attempt, which may store them all
-    archiver.flush(3050, 1);  // not time to retry yet: still judged
+    archiver.flush(3050, 1);       // not time to retry yet: still judged
     EXPECT_FALSE(archiver.open());
-    EXPECT_EQ(status_.closed_reason(), "the database is too slow: the archiver's backlog is half full");
+    EXPECT_EQ(status_.closed_reason(),
+              "the database is too slow: the archiver's backlog is half full");
     lock.release();
     EXPECT_EQ(archiver.flush(10000, 1).size(), 4U);
     EXPECT_TRUE(archiver.open());
@@ -183,8 +167,8 @@ TEST_F(ServerArchiverBatch, ABurstStoredByOneCommitNeverClosesTheArchive) {
 }
 
 TEST_F(ServerArchiverBatch, ArchivePayloadStoresEveryMessageOfAnArray) {
-    const auto r = archive_payload(*store_, kTopic,
-                                   "[" + payload("a1") + "," + payload("a2") + "," + payload("a1") + "]", 1);
+    const auto r = archive_payload(
+        *store_, kTopic, "[" + payload("a1") + "," + payload("a2") + "," + payload("a1") + "]", 1);
     EXPECT_EQ(r.stored, 2U);
     EXPECT_EQ(r.duplicates, 1U);
 }

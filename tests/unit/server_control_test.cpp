@@ -47,12 +47,13 @@ TEST_F(ServerControl, FullStateHasRevocationsInForceAndUsersOverQuota) {
     store_->delete_user("dave@example.org", kNow - kDay * 1000 - 1);
     store_->insert_message("general", message("m1", "carol", 100), 1);
     ControlWatch watch(*store_, {100, kDay});
-    EXPECT_EQ(watch.full_state(kNow),
-              (std::vector<std::string>{
-                  R"({"kind":"revoke-session","sid":")" + std::string(32, 'a') + R"(","until":)" +
-                      std::to_string((kNow - 1000) / 1000 + kDay + 1) + "}",
-                  R"({"kind":"revoke-user","user":"bob"})",
-                  R"({"kind":"quota","user":"carol","over":true,"reason":"storage quota of 100 bytes used"})"}));
+    EXPECT_EQ(
+        watch.full_state(kNow),
+        (std::vector<std::string>{
+            R"({"kind":"revoke-session","sid":")" + std::string(32, 'a') + R"(","until":)" +
+                std::to_string((kNow - 1000) / 1000 + kDay + 1) + "}",
+            R"({"kind":"revoke-user","user":"bob"})",
+            R"({"kind":"quota","user":"carol","over":true,"reason":"storage quota of 100 bytes used"})"}));
     EXPECT_TRUE(watch.poll(kNow).empty());  // nothing new
 }
 
@@ -63,9 +64,10 @@ TEST_F(ServerControl, PollReportsDeletedAccountsAndQuotasOnce) {
     store_->insert_message("general", message("m1", "alice", 999), 1);
     EXPECT_EQ(watch.poll(kNow), std::vector<std::string>{R"({"kind":"revoke-user","user":"bob"})"});
     store_->insert_message("general", message("m2", "alice", 3), 1);
-    EXPECT_EQ(watch.poll(kNow),
-              std::vector<std::string>{
-                  R"({"kind":"quota","user":"alice","over":true,"reason":"storage quota of 1000 bytes used"})"});
+    EXPECT_EQ(
+        watch.poll(kNow),
+        std::vector<std::string>{
+            R"({"kind":"quota","user":"alice","over":true,"reason":"storage quota of 1000 bytes used"})"});
     store_->insert_message("general", message("m3", "alice", 10), 1);
     EXPECT_TRUE(watch.poll(kNow).empty());
 }

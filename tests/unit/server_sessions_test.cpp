@@ -67,8 +67,8 @@ TEST(ServerBearer, ParsesOnlyPlausibleSecrets) {
 constexpr LoginLimits kLimits{};
 
 // The pair's wait before its next attempt, or 0.
-std::int64_t wait(LoginRateLimiter& limiter, const std::string& account,
-                  const std::string& address, std::int64_t now) {
+std::int64_t wait(LoginRateLimiter& limiter, const std::string& account, const std::string& address,
+                  std::int64_t now) {
     return limiter.check(account, address, now).wait_ms;
 }
 

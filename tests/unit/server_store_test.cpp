@@ -29,8 +29,8 @@ void insert_old_user(const std::string& db_path, const UserRecord& u) {
 }
 
 // Messages of an old schema, without the usage accounting of today's Store.
-void insert_old_message(const std::string& db_path, const std::string& id,
-                        const std::string& user, const std::string& text) {
+void insert_old_message(const std::string& db_path, const std::string& id, const std::string& user,
+                        const std::string& text) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
     const std::string sql =
@@ -291,7 +291,7 @@ TEST_F(ServerStoreHistory, UnknownIdHasNoSeq) {
 TEST(ServerStoreMigrations, UpgradeCountsTheUsageOfStoredMessages) {
     servertest::ScratchDir dir;
     Store::open(dir.file("db"), 3);
-    insert_old_message(dir.file("db"), "m1", "bob", "four");  // 2 + 2 + 4 bytes
+    insert_old_message(dir.file("db"), "m1", "bob", "four");     // 2 + 2 + 4 bytes
     insert_old_message(dir.file("db"), "m22", "bob", "\u00e9");  // 3 + 2 + 2 (é is 2 bytes)
     insert_old_message(dir.file("db"), "m3", "", "nobody");
     auto store = Store::open(dir.file("db"));
@@ -324,7 +324,8 @@ TEST(ServerStoreUsage, ABatchIsOneTransaction) {
     ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
     store->set_busy_timeout(10);
     try {
-        store->insert_messages({{"general", message("m1", "a"), 1}, {"general", message("m2", "b"), 1}});
+        store->insert_messages(
+            {{"general", message("m1", "a"), 1}, {"general", message("m2", "b"), 1}});
         ADD_FAILURE() << "stored while another connection held the write lock";
     } catch (const StoreError& e) {
         EXPECT_EQ(e.kind(), StoreFailure::busy) << e.what();
@@ -342,7 +343,8 @@ TEST(ServerStoreUsage, AFullDatabaseFailsAsFull) {
     store->set_max_pages(1);  // no page beyond what the file has now
     try {
         for (int i = 0; i < 100; ++i)
-            store->insert_message("general", message("m" + std::to_string(i), std::string(4000, 'x')), 1);
+            store->insert_message("general",
+                                  message("m" + std::to_string(i), std::string(4000, 'x')), 1);
         ADD_FAILURE() << "no SQLITE_FULL";
     } catch (const StoreError& e) {
         EXPECT_EQ(e.kind(), StoreFailure::full) << e.what();
