@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <vector>
 
 #include "accounts.hpp"
+#include "control_watch.hpp"
 #include "core/payload_codec.hpp"
 #include "core/room_name.hpp"
 #include "core/time_format.hpp"
@@ -110,11 +112,26 @@ std::string message_array(const std::vector<Message>& messages) {
 }
 
 struct TextBody {
-    std::optional<Message> message;  // text, kind and reply_to filled in
+    std::optional<Message> message;  // text, kind and reply_to filled in; id when given
     std::string problem;
 };
 
-// {"text":…} with optional "kind" ("text" or "me") and "reply_to" (an id).
+constexpr std::size_t kMaxClientIdLength = 64;
+
+// A client's own message id: 1-64 of [0-9A-Za-z_-], so a retried POST is
+// recognized and never stored or published twice.
+bool is_client_message_id(std::string_view id) {
+    if (id.empty() || id.size() > kMaxClientIdLength) return false;
+    for (const char c : id) {
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                        (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+// {"text":…} with optional "kind" ("text" or "me"), "reply_to" (an id) and
+// "id" (the client's id for the message).
 TextBody message_of_body(std::string_view body) {
     const auto parsed = parse_json_body(body);
     if (!parsed || !parsed->is_object())
@@ -136,26 +153,69 @@ TextBody message_of_body(std::string_view body) {
             return {std::nullopt, "\"reply_to\" must be a message id"};
         m.reply_to = *reply_to;
     }
+    if (parsed->contains("id")) {
+        const auto id = string_member(*parsed, "id");
+        if (!id || !is_client_message_id(*id))
+            return {std::nullopt, "\"id\" must be 1 to 64 of 0-9, A-Z, a-z, '_' and '-'"};
+        m.id = *id;
+    }
     return {std::move(m), {}};
+}
+
+// The answer to a POST whose (room, id) is stored already: the stored
+// message for its sender (a retry), 409 for anyone else.
+ApiResponse existing_message(const Message& stored, const UserRecord& user) {
+    if (stored.user != user.id) return error(409, "the message id is taken by another message");
+    return {200, encode_payload(stored)};
+}
+
+// A full disk, a database locked by another process or an I/O error is the
+// server's condition, not a bug: 503 saying so instead of the library's 500.
+template <typename Route>
+ApiResponse answer_storage_failures(Route route) {
+    try {
+        return route();
+    } catch (const StoreError& e) {
+        switch (e.kind()) {
+            case StoreFailure::full:
+                return error(503, kStorageFull);
+            case StoreFailure::busy:
+                return error(503, "the server's storage is busy; try again later");
+            case StoreFailure::io:
+                return error(503, "the server's storage failed");
+            case StoreFailure::other:
+                break;
+        }
+        throw;
+    }
 }
 
 }  // namespace
 
-Api::Api(Store& store, ApiSettings settings, Publish publish, Clock clock)
+Api::Api(Store& store, ApiSettings settings, ApiEvents events, Clock clock, ArchiveStatus* archive)
     : store_(store),
       settings_(std::move(settings)),
-      publish_(std::move(publish)),
+      events_(std::move(events)),
       clock_(std::move(clock)),
+      archive_(archive ? *archive : own_archive_),
+      waits_(archive != nullptr),
       limiter_(settings_.login_limits),
       ulids_(platform::random_bytes) {}
 
 ApiResponse Api::healthz() const {
-    if (!broker_up_.load(std::memory_order_relaxed))
-        return ok_json(503, json{{"ok", false}, {"broker", "down"}});
-    return ok_json(200, json{{"ok", true}});
+    const bool broker = broker_up_.load(std::memory_order_relaxed);
+    const auto closed = archive_.closed_reason();
+    if (broker && !closed) return ok_json(200, json{{"ok", true}});
+    return ok_json(503, json{{"ok", false},
+                             {"broker", broker ? "up" : "down"},
+                             {"archive", closed ? "closed: " + *closed : "open"}});
 }
 
 ApiResponse Api::login(const ApiRequest& request) {
+    return answer_storage_failures([&] { return login_checked(request); });
+}
+
+ApiResponse Api::login_checked(const ApiRequest& request) {
     const auto parsed = parse_json_body(request.body);
     const auto email_in =
         parsed && parsed->is_object() ? string_member(*parsed, "email") : std::nullopt;
@@ -164,9 +224,15 @@ ApiResponse Api::login(const ApiRequest& request) {
     if (!email_in || !password) return error(400, "expected {\"email\":…,\"password\":…}");
     const std::string email = normalize_email(*email_in);
     const std::int64_t now = clock_();
-    if (limiter_.locked(email, request.remote_addr, now)) {
+    if (const auto gate = limiter_.check(email, request.remote_addr, now); gate.wait_ms > 0) {
         log_line("login: throttled " + quote_for_error(email, 80) + " from " + request.remote_addr);
-        return error(429, "too many failed logins; try again later");
+        const std::string seconds = std::to_string((gate.wait_ms + 999) / 1000);
+        return error(
+            429, gate.by_address
+                     ? "too many failed logins from your address; try again in " + seconds + " s"
+                     : "too many failed logins for this account from your address; try "
+                       "again in " +
+                           seconds + " s");
     }
     const auto user = store_.user_by_email(email);
     bool good = false;
@@ -180,7 +246,7 @@ ApiResponse Api::login(const ApiRequest& request) {
         log_line("login: refused " + quote_for_error(email, 80) + " from " + request.remote_addr);
         return error(401, kBadCredentials);
     }
-    limiter_.record_success(email);
+    limiter_.record_success(email, request.remote_addr);
     const auto session = create_session(store_, user->id, now);
     log_line("login: " + user->id + " from " + request.remote_addr);
     return ok_json(200, json{{"session", session.secret},
@@ -189,18 +255,24 @@ ApiResponse Api::login(const ApiRequest& request) {
 }
 
 ApiResponse Api::logout(const ApiRequest& request) {
-    if (!revoke(store_, request.authorization, clock_())) return unauthorized();
-    return {204, {}};
+    return answer_storage_failures([&] {
+        const std::int64_t now = clock_();
+        const auto token_hash = revoke(store_, request.authorization, now);
+        if (!token_hash) return unauthorized();
+        if (events_.session_revoked) events_.session_revoked(*token_hash, now);
+        return ApiResponse{204, {}};
+    });
 }
 
 ApiResponse Api::mqtt_token(const ApiRequest& request) {
     const std::int64_t now = clock_();
-    const auto user = authenticate(store_, request.authorization, now);
-    if (!user) return unauthorized();
+    const auto session = valid_session(store_, request.authorization, now);
+    if (!session) return unauthorized();
     const auto rooms = requested_rooms(request.body);
     if (!rooms.problem.empty()) return error(400, rooms.problem);
-    const auto claims = token_claims(*user, rooms.rooms, now / 1000, settings_.token_ttl_s,
-                                     random_token(kTokenIdBytes));
+    const auto claims =
+        token_claims(session->user, rooms.rooms, now / 1000, settings_.token_ttl_s,
+                     random_token(kTokenIdBytes), sid_of_token_hash(session->token_hash));
     return ok_json(200, token_answer(claims, settings_.token_key,
                                      broker_urls(settings_.brokers, request.host)));
 }
@@ -211,15 +283,39 @@ ApiResponse Api::room_history(std::string_view room, const ApiRequest& request) 
     const auto limit = parse_limit(request.query);
     if (!limit)
         return error(400, "limit must be an integer from 1 to " + std::to_string(kMaxHistoryLimit));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.history_wait_ms);
+    // History never lags behind live readers: what the archiver had received
+    // when the request came is committed first (or the wait gives up).
+    if (waits_) archive_.wait_settled(archive_.received(), deadline);
     HistoryQuery query;
     query.limit = *limit;
-    if (!resolve_cursor(store_, room, request.query, "before", query.before_seq) ||
-        !resolve_cursor(store_, room, request.query, "after", query.after_seq))
+    if (!resolve_cursor(store_, room, request.query, "before", query.before_seq))
         return error(404, "unknown message id");
+    if (const auto after = request.query.find("after"); after != request.query.end()) {
+        query.after_seq = wait_for_message(room, after->second, deadline);
+        if (!query.after_seq) return error(404, "unknown message id");
+    }
     return {200, message_array(store_.history(room, query))};
 }
 
+// The receive position of a message, waiting (until the deadline) for the
+// archiver to store it when it is not there yet: a reader may ask for what
+// comes after a message it was given live a moment ago.
+std::optional<std::int64_t> Api::wait_for_message(std::string_view room, const std::string& id,
+                                                  ArchiveStatus::Deadline deadline) {
+    for (;;) {
+        const std::uint64_t seen = archive_.settled();  // before the lookup: no commit is missed
+        if (auto seq = store_.message_seq(room, id)) return seq;
+        if (!waits_ || !archive_.wait_settled(seen + 1, deadline)) return std::nullopt;
+    }
+}
+
 ApiResponse Api::post_message(std::string_view room, const ApiRequest& request) {
+    return answer_storage_failures([&] { return post_checked(room, request); });
+}
+
+ApiResponse Api::post_checked(std::string_view room, const ApiRequest& request) {
     const std::int64_t now = clock_();
     const auto user = authenticate(store_, request.authorization, now);
     if (!user) return unauthorized();
@@ -227,7 +323,14 @@ ApiResponse Api::post_message(std::string_view room, const ApiRequest& request) 
     auto body = message_of_body(request.body);
     if (!body.message) return error(400, body.problem);
     Message& m = *body.message;
-    m.id = next_message_id(now);
+    if (!m.id.empty()) {
+        if (const auto stored = store_.message_by_id(room, m.id))
+            return existing_message(*stored, *user);
+    } else {
+        m.id = next_message_id(now);
+    }
+    if (settings_.user_quota_bytes > 0 && store_.user_bytes(user->id) >= settings_.user_quota_bytes)
+        return error(403, quota_reason(settings_.user_quota_bytes));
     m.user = user->id;
     m.name = user->name;
     m.timestamp = now;
@@ -235,9 +338,31 @@ ApiResponse Api::post_message(std::string_view room, const ApiRequest& request) 
     if (payload.size() > kMaxPayloadBytes) return error(413, "the message is too large");
     // Stored first: the archive is the record; the publish only feeds live
     // readers, and its echo through the archiver is ignored by (room, id).
-    store_.insert_message(room, m, now);
-    publish_(room_topic(room), payload);
+    if (!store_.insert_message(room, m, now)) {
+        // The same id arrived in between (a concurrent retry, or over MQTT).
+        if (const auto stored = store_.message_by_id(room, m.id))
+            return existing_message(*stored, *user);
+    }
+    if (events_.publish) events_.publish(room_topic(room), payload);
     return {201, std::move(payload)};
+}
+
+ApiResponse Api::me(const ApiRequest& request) {
+    const auto user = authenticate(store_, request.authorization, clock_());
+    if (!user) return unauthorized();
+    const std::string refusal = publish_refusal(*user);
+    json publish = {{"allowed", refusal.empty()}};
+    if (!refusal.empty()) publish["reason"] = refusal;
+    return ok_json(200, json{{"user", {{"id", user->id}, {"name", user->name}}},
+                             {"publish", std::move(publish)}});
+}
+
+// Why the user's chat publishes are refused now; empty when they are not.
+std::string Api::publish_refusal(const UserRecord& user) {
+    if (const auto closed = archive_.closed_reason()) return "the archive is closed: " + *closed;
+    if (settings_.user_quota_bytes > 0 && store_.user_bytes(user.id) >= settings_.user_quota_bytes)
+        return quota_reason(settings_.user_quota_bytes);
+    return {};
 }
 
 std::string Api::next_message_id(std::int64_t now_ms) {

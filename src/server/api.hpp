@@ -1,5 +1,5 @@
-// The HTTP API of SPEC §3 as plain functions from request to response, free
-// of any HTTP library so the unit tests can drive every route directly.
+// The HTTP API as plain functions from request to response, free of any HTTP
+// library so the unit tests can drive every route directly.
 #pragma once
 
 #include <atomic>
@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "archive_status.hpp"
 #include "core/message_id.hpp"
+#include "quota.hpp"
 #include "rate_limiter.hpp"
 #include "store.hpp"
 #include "token_answer.hpp"
@@ -19,6 +21,7 @@ namespace mqchat::server {
 
 inline constexpr int kDefaultHistoryLimit = 20;
 inline constexpr int kMaxHistoryLimit = 500;
+inline constexpr std::string_view kStorageFull = "the server's storage is full";
 
 struct ApiRequest {
     std::string body;
@@ -37,37 +40,60 @@ struct ApiSettings {
     std::string token_key;  // HS256 key (secret)
     std::int64_t token_ttl_s = kDefaultTokenTtlSeconds;
     BrokerAdvert brokers;
-    LoginLimits login_limits;  // the defaults in production
+    LoginLimits login_limits;                                // the defaults in production
+    std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
+    // How long a history answer waits for the archiver (what it had received
+    // when the request came, and an `after` id not archived yet).
+    std::int64_t history_wait_ms = 3000;
+};
+
+// How the routes reach the serve loop; neither may block.
+struct ApiEvents {
+    // Hands a stored message to the broker connection.
+    std::function<void(std::string topic, std::string payload)> publish;
+    // A session was revoked (logout): the tokens minted from it must stop working.
+    std::function<void(std::string token_hash, std::int64_t revoked_at_ms)> session_revoked;
 };
 
 class Api {
   public:
     using Clock = std::function<std::int64_t()>;  // ms since the epoch
-    // Hands a stored message to the broker connection (must not block).
-    using Publish = std::function<void(std::string topic, std::string payload)>;
 
-    Api(Store& store, ApiSettings settings, Publish publish, Clock clock);
+    // `archive`: the serve loop's view of the archiver; null (unit tests):
+    // always open, nothing to wait for.
+    Api(Store& store, ApiSettings settings, ApiEvents events, Clock clock,
+        ArchiveStatus* archive = nullptr);
 
     ApiResponse login(const ApiRequest& request);
     ApiResponse logout(const ApiRequest& request);
     ApiResponse mqtt_token(const ApiRequest& request);
     ApiResponse room_history(std::string_view room, const ApiRequest& request);
     ApiResponse post_message(std::string_view room, const ApiRequest& request);
-    // 200 {"ok":true} while the broker is up; 503 {"ok":false,"broker":"down"}
-    // while it is not (as last told by set_broker_up), so a load balancer
-    // or monitor sees an instance whose messages cannot go out.
+    // {"user":{"id","name"},"publish":{"allowed":bool,"reason":"…"}}
+    ApiResponse me(const ApiRequest& request);
+    // 200 {"ok":true} while the broker is up and the archive open; otherwise
+    // 503 {"ok":false,"broker":"up"|"down","archive":"open"|"closed: <why>"},
+    // so a load balancer or monitor sees an instance that cannot keep messages.
     ApiResponse healthz() const;
     // Called by the serve loop (any thread); an Api is told nothing in the
     // unit tests and counts the broker as up.
     void set_broker_up(bool up) { broker_up_.store(up, std::memory_order_relaxed); }
 
   private:
+    ApiResponse login_checked(const ApiRequest& request);
+    ApiResponse post_checked(std::string_view room, const ApiRequest& request);
     std::string next_message_id(std::int64_t now_ms);
+    std::optional<std::int64_t> wait_for_message(std::string_view room, const std::string& id,
+                                                 ArchiveStatus::Deadline deadline);
+    std::string publish_refusal(const UserRecord& user);
 
     Store& store_;
     const ApiSettings settings_;
-    const Publish publish_;
+    const ApiEvents events_;
     const Clock clock_;
+    ArchiveStatus own_archive_;  // when none is given
+    ArchiveStatus& archive_;
+    const bool waits_;  // history waits for the archiver (not without one)
     LoginRateLimiter limiter_;
     std::atomic<bool> broker_up_{true};
     std::mutex ulid_mutex_;

@@ -1,6 +1,7 @@
 // The mosquitto.conf that `mqchatd serve` writes for its embedded broker.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct BrokerConfig {
     std::string persistence_dir;   // <data>/mosquitto
     std::string log_file;          // <data>/mosquitto.log
     std::string run_as_user;       // mosquitto's "user": only acted on when started as root
+    // The plugin's publish limit per account (plugin_opt_user_rate, messages
+    // per second, and plugin_opt_user_burst); unset: the plugin's default.
+    std::optional<int> user_rate;
+    std::optional<int> user_burst;
 };
 
 // Empty when every path can be written into mosquitto.conf (which has no

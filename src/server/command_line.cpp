@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "accounts.hpp"
-#include "core/broker_url.hpp"
 #include "core/sanitize.hpp"
 #include "daemon.hpp"
 #include "mqchat_version.hpp"
+#include "mqtt_client.hpp"
 #include "passwords.hpp"
 #include "platform/environment.hpp"
+#include "quota.hpp"
 #include "store.hpp"
 #include "token/jwt.hpp"
 
@@ -48,8 +49,12 @@ struct ServeArgs {
     std::string broker_url;
     std::int64_t token_ttl = kDefaultTokenTtlSeconds;
     std::string plugin;
-    // --mqtt, --ws and --plugin: they configure the embedded broker, so giving
-    // one together with --broker-url is a mistake worth telling.
+    std::string user_quota = "100M";
+    std::optional<int> user_rate;
+    std::optional<int> user_burst;
+    // --mqtt, --ws, --plugin, --user-rate and --user-burst: they configure
+    // the embedded broker, so giving one together with --broker-url is a
+    // mistake worth telling.
     std::vector<const CLI::Option*> embedded_only;
 };
 
@@ -207,8 +212,23 @@ int check_broker_url(const ServeArgs& a) {
             return usage_error(option->get_name() +
                                " cannot be used with --broker-url: it configures the embedded "
                                "broker, which --broker-url replaces");
-    if (auto parsed = parse_broker_url(a.broker_url); !parsed.url)
+    if (auto parsed = parse_broker_target(a.broker_url); !parsed.target)
         return invalid_input("--broker-url: " + parsed.problem);
+    return 0;
+}
+
+// --user-quota, --user-rate and --user-burst into `o`; 0, or the exit status
+// after reporting what is wrong.
+int apply_user_limits(const ServeArgs& a, ServeOptions& o) {
+    const auto quota = parse_size(a.user_quota);
+    if (!quota)
+        return invalid_input(
+            "--user-quota: expected a size such as 100M, 2G or 0 (unlimited), not " + a.user_quota);
+    o.user_quota_bytes = *quota;
+    if (a.user_rate && *a.user_rate < 1) return invalid_input("--user-rate must be at least 1");
+    if (a.user_burst && *a.user_burst < 1) return invalid_input("--user-burst must be at least 1");
+    o.user_rate = a.user_rate;
+    o.user_burst = a.user_burst;
     return 0;
 }
 
@@ -234,6 +254,7 @@ int serve_command(const Storage& s, const ServeArgs& a) {
                              std::to_string(kMaxTokenTtl) + " seconds");
     o.token_ttl_s = a.token_ttl;
     o.plugin_path = a.plugin;
+    if (const int status = apply_user_limits(a, o); status != 0) return status;
     return serve(o);
 }
 
@@ -274,6 +295,23 @@ int run_mqchatd(int argc, char** argv) {
                 "--plugin", serve_args.plugin,
                 "Broker plugin (default: libmqchat_auth.so beside mqchatd, else installed)")
             ->type_name("PATH"));
+    serve_cmd
+        ->add_option("--user-quota", serve_args.user_quota,
+                     "Stored message bytes per account; K, M, G suffixes; 0: unlimited (default "
+                     "100M)")
+        ->type_name("SIZE");
+    serve_args.embedded_only.push_back(
+        serve_cmd
+            ->add_option("--user-rate", serve_args.user_rate,
+                         "Chat messages per second the broker takes from one account (default: "
+                         "the plugin's)")
+            ->type_name("N"));
+    serve_args.embedded_only.push_back(
+        serve_cmd
+            ->add_option("--user-burst", serve_args.user_burst,
+                         "Messages one account may send at once above its rate (default: the "
+                         "plugin's)")
+            ->type_name("N"));
     serve_cmd->callback([&] { command = Command::serve; });
 
     auto* user = app.add_subcommand("user", "Manage accounts")->require_subcommand(1);

@@ -1,5 +1,5 @@
-// The serve loop: startup in dependency order, then poll() over signals,
-// broker events and POSTed messages until asked to stop.
+// The serve loop: startup in dependency order, then poll() over signals, the
+// broker connection and the HTTP routes' events until asked to stop.
 #include "daemon.hpp"
 
 #include <poll.h>
@@ -15,10 +15,12 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <variant>
 
 #include "api.hpp"
+#include "archive_status.hpp"
 #include "broker_config.hpp"
-#include "core/broker_url.hpp"
+#include "control_watch.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
 #include "platform/environment.hpp"
@@ -35,6 +37,16 @@ namespace {
 
 constexpr int kIdlePollMs = 200;  // also how quickly a dead broker child is noticed
 constexpr auto kBrokerStopGrace = std::chrono::seconds(10);
+// The archiver's connection waits this long for another process's write
+// lock per attempt, so the loop keeps serving the broker connection.
+constexpr int kArchiverBusyTimeoutMs = 100;
+
+// From the HTTP threads to the serve loop.
+struct SessionRevoked {
+    std::string token_hash;
+    std::int64_t at_ms = 0;
+};
+using LoopEvent = std::variant<Outgoing, SessionRevoked>;
 
 std::string effective_user_name() {
     if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
@@ -81,21 +93,22 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
     // mosquitto started as root drops to user "mosquitto", which could then
     // not read our 0600 key files: keep it as whoever runs mqchatd.
     c.run_as_user = effective_user_name();
+    c.user_rate = o.user_rate;
+    c.user_burst = o.user_burst;
     return c;
 }
 
 // Where mqchatd's own connection goes: the external URL, or the embedded
-// broker's MQTT listener (loopback when it listens on every address).
-BrokerUrl service_url(const ServeOptions& o) {
+// broker's MQTT listener (loopback when it listens on every address). Once
+// the embedded broker listens on a unix socket only, this becomes
+// BrokerTarget::unix_socket(o.data_dir + "/broker.sock").
+BrokerTarget service_target(const ServeOptions& o) {
     if (o.broker_url) {
-        auto parsed = parse_broker_url(*o.broker_url);
-        if (!parsed.url) throw std::runtime_error("--broker-url: " + parsed.problem);
-        return *parsed.url;
+        auto parsed = parse_broker_target(*o.broker_url);
+        if (!parsed.target) throw std::runtime_error("--broker-url: " + parsed.problem);
+        return *parsed.target;
     }
-    BrokerUrl url;
-    url.host = o.mqtt.is_wildcard() ? "127.0.0.1" : o.mqtt.host;
-    url.port = o.mqtt.port;
-    return url;
+    return BrokerTarget::tcp(o.mqtt.is_wildcard() ? "127.0.0.1" : o.mqtt.host, o.mqtt.port);
 }
 
 std::unique_ptr<BrokerSupervisor> start_embedded_broker(const ServeOptions& o) {
@@ -131,6 +144,7 @@ ApiSettings api_settings(const ServeOptions& o, std::string token_key) {
     ApiSettings s;
     s.token_key = std::move(token_key);
     s.token_ttl_s = o.token_ttl_s;
+    s.user_quota_bytes = o.user_quota_bytes;
     s.brokers.mqtt = o.mqtt;
     s.brokers.ws = o.ws;
     s.brokers.external_url = o.broker_url;
@@ -160,7 +174,8 @@ struct Parts {
     Api& api;
     HttpServer& http;
     ServiceLink& link;
-    platform::EventQueue<Outgoing>& posts;
+    ControlWatch& control;
+    platform::EventQueue<LoopEvent>& events;
     BrokerSupervisor* supervisor;  // null with an external broker
 };
 
@@ -169,29 +184,42 @@ bool broker_up(const Parts& p) {
     return p.link.archiving() && (!p.supervisor || p.supervisor->running());
 }
 
-// One pass over everything that may have work after poll() returned.
-void service(Parts& p, std::vector<Outgoing>& batch) {
-    const std::int64_t now = platform::monotonic_ms();
-    p.link.on_pending_events(now);
+void handle_events(Parts& p, std::vector<LoopEvent>& batch) {
     batch.clear();
-    p.posts.drain(batch);
-    for (auto& message : batch)
-        p.link.publish(std::move(message));
-    if (p.supervisor) p.supervisor->tick(now);
-    p.link.tick(now);
+    p.events.drain(batch);
+    for (auto& event : batch) {
+        if (auto* message = std::get_if<Outgoing>(&event)) {
+            p.link.publish(std::move(*message));
+        } else if (auto* revoked = std::get_if<SessionRevoked>(&event)) {
+            p.link.send_control(revoke_session_control(revoked->token_hash, revoked->at_ms,
+                                                       token::kMaxTokenLifetime));
+        }
+    }
+}
+
+// Accounts deleted by `mqchatd user del` and quotas used up, every
+// kControlPollMs.
+void poll_control(Parts& p, std::int64_t now_mono, std::int64_t& next_poll) {
+    if (now_mono < next_poll) return;
+    next_poll = now_mono + kControlPollMs;
+    for (auto& message : p.control.poll(platform::now_ms()))
+        p.link.send_control(std::move(message));
 }
 
 // Runs until SIGINT/SIGTERM and returns the signal; throws when the broker
 // child cannot start at all.
 int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
     bool ready = false;
-    std::vector<Outgoing> batch;
+    std::vector<LoopEvent> batch;
+    std::int64_t next_control_poll = 0;
     for (;;) {
-        const std::int64_t now = platform::monotonic_ms();
-        pollfd fds[] = {
-            {signals.fd(), POLLIN, 0}, {p.link.event_fd(), POLLIN, 0}, {p.posts.fd(), POLLIN, 0}};
-        const int timeout = poll_timeout(
-            {p.link.wait_hint_ms(now), p.supervisor ? p.supervisor->wait_hint_ms(now) : -1});
+        std::int64_t now = platform::monotonic_ms();
+        pollfd fds[] = {{signals.fd(), POLLIN, 0},
+                        {p.link.fd(), p.link.poll_events(), 0},
+                        {p.events.fd(), POLLIN, 0}};
+        const int timeout = poll_timeout({p.link.wait_hint_ms(now),
+                                          std::max<std::int64_t>(0, next_control_poll - now),
+                                          p.supervisor ? p.supervisor->wait_hint_ms(now) : -1});
         if (::poll(fds, 3, timeout) < 0 && errno != EINTR)
             throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
         if (fds[0].revents & POLLIN) {
@@ -199,7 +227,12 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
             if (sig == SIGINT || sig == SIGTERM) return sig;
             if (sig == SIGHUP) log_line("SIGHUP ignored: restart mqchatd to change its settings");
         }
-        service(p, batch);
+        now = platform::monotonic_ms();
+        if (fds[1].fd >= 0) p.link.on_poll(fds[1].revents, now);
+        handle_events(p, batch);
+        poll_control(p, now, next_control_poll);
+        p.link.tick(now);
+        if (p.supervisor) p.supervisor->tick(now);
         if (p.supervisor && p.supervisor->gave_up())
             throw std::runtime_error(p.supervisor->failure());
         const bool up = broker_up(p);
@@ -209,6 +242,17 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
             if (p.supervisor) p.supervisor->mark_ready();
             announce_ready(o);
         }
+    }
+}
+
+// The control state for a new broker connection, or nullopt (logged) when
+// the database cannot answer now.
+std::optional<std::vector<std::string>> control_state(ControlWatch& control) {
+    try {
+        return control.full_state(platform::now_ms());
+    } catch (const StoreError& e) {
+        log_line(std::string("control: cannot read the database: ") + e.what() + "; retrying");
+        return std::nullopt;
     }
 }
 
@@ -231,15 +275,23 @@ int serve_checked(const ServeOptions& given) {
     const std::string token_key = load_or_create_key(o.data_dir + "/token.key");
     const std::string service_key = load_or_create_key(o.data_dir + "/service.key");
     auto store = Store::open(o.db_path);
-    store->purge_sessions(platform::now_ms());
+    // Revocations stay until every token they stop has expired.
+    store->purge_sessions(platform::now_ms() - token::kMaxTokenLifetime * 1000);
+    // The serve loop's own connection: the archiver never waits for the HTTP
+    // threads' mutex, and gives up on a held write lock quickly.
+    auto loop_store = Store::open(o.db_path);
+    loop_store->set_busy_timeout(kArchiverBusyTimeoutMs);
+    ArchiveStatus archive;
 
-    platform::EventQueue<Outgoing> posts;  // HTTP threads -> main loop
-    Api api(
-        *store, api_settings(o, token_key),
-        [&posts](std::string topic, std::string payload) {
-            posts.push(Outgoing{std::move(topic), std::move(payload)});
-        },
-        platform::now_ms);
+    platform::EventQueue<LoopEvent> events;  // HTTP threads -> main loop
+    ApiEvents api_events;
+    api_events.publish = [&events](std::string topic, std::string payload) {
+        events.push(Outgoing{std::move(topic), std::move(payload)});
+    };
+    api_events.session_revoked = [&events](std::string token_hash, std::int64_t at_ms) {
+        events.push(SessionRevoked{std::move(token_hash), at_ms});
+    };
+    Api api(*store, api_settings(o, token_key), std::move(api_events), platform::now_ms, &archive);
     api.set_broker_up(false);  // until the loop has seen it
     HttpServer http(api, o.http);
     http.start();
@@ -247,15 +299,22 @@ int serve_checked(const ServeOptions& given) {
 
     std::unique_ptr<BrokerSupervisor> supervisor;
     if (!o.broker_url) supervisor = start_embedded_broker(o);
+    ControlWatch control(*loop_store, {o.user_quota_bytes, token::kMaxTokenLifetime});
+    ServiceLinkSettings link_settings;
+    link_settings.target = service_target(o);
     // The archiver's id from the data dir as given, as before it was
     // resolved: the id names a persistent session on a shared broker.
-    ServiceLink link(*store, service_url(o), archiver_client_id(given), service_key);
-    link.connect(platform::monotonic_ms());
+    link_settings.client_id = archiver_client_id(given);
+    link_settings.service_key = service_key;
+    link_settings.archiver.receive_maximum = kArchiverReceiveMaximum;
+    ServiceLink link(*loop_store, archive, link_settings,
+                     [&control] { return control_state(control); });
+    link.start(platform::monotonic_ms());
 
-    const int sig = run_loop(signals, o, {api, http, link, posts, supervisor.get()});
+    const int sig = run_loop(signals, o, {api, http, link, control, events, supervisor.get()});
     log_line(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     http.stop();
-    link.disconnect();
+    link.stop();
     if (supervisor) supervisor->stop(kBrokerStopGrace);
     log_line("stopped");
     return 0;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "host_port.hpp"
+#include "quota.hpp"
 #include "token_answer.hpp"
 
 namespace mqchat::server {
@@ -19,7 +20,10 @@ struct ServeOptions {
     HostPort ws{"127.0.0.1", 8083};
     std::optional<std::string> broker_url;  // external broker: no child
     std::int64_t token_ttl_s = kDefaultTokenTtlSeconds;
-    std::string plugin_path;  // empty: next to the executable
+    std::string plugin_path;                                 // empty: next to the executable
+    std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
+    std::optional<int> user_rate;   // the plugin's publish rate per account (messages/s)
+    std::optional<int> user_burst;  // and its burst
 };
 
 // Exit status: 0 after a signal-driven shutdown, 1 when startup failed.

@@ -100,6 +100,7 @@ void add_routes(httplib::Server& s, Api& api) {
     s.Post(room_messages, [&api](const Request& q, Response& r) {
         respond(r, api.post_message(q.matches[1].str(), api_request(q)));
     });
+    s.Get("/api/me", [&api](const Request& q, Response& r) { respond(r, api.me(api_request(q))); });
     s.Get("/healthz", [&api](const Request&, Response& r) { respond(r, api.healthz()); });
 }
 

@@ -1,9 +1,13 @@
-// Login throttling: failure budgets per email and per client address.
-// Two budgets per fixed window (default 5 minutes): a small one per email (5
-// failures lock that account's logins) and a large one per client address (50
-// failures lock that address), so one user mistyping cannot lock out everyone
-// behind the same NAT or proxy, while an address that sprays passwords over
-// many accounts is still stopped.
+// Login throttling that nobody else can turn into a lockout. Two limits:
+// - per (account, client address): the first failures are free, then each
+//   further attempt from that address for that account must wait a delay
+//   that doubles per failure (1 s, 2 s, 4 s … capped at 5 minutes);
+// - per client address, over all accounts: a failure budget per window, so
+//   one address spraying passwords over many accounts is stopped.
+// An account is never locked as such: its owner's correct password from an
+// address without failures always works, whatever others try elsewhere.
+// Memory is bounded: quiet entries are forgotten, and beyond the cap the
+// entries with the oldest failure go first.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +18,20 @@
 namespace mqchat::server {
 
 struct LoginLimits {
-    int per_email = 5;
-    int per_address = 50;
-    std::int64_t window_ms = 5 * 60 * 1000;
+    int free_failures = 5;  // per (account, address) before delays start
+    std::int64_t first_delay_ms = 1000;
+    std::int64_t max_delay_ms = 5 * 60 * 1000;
+    // A pair's failures are forgotten this long after its last one.
+    std::int64_t forget_after_ms = 60 * 60 * 1000;
+    int per_address = 50;  // failures from one address per window, over all accounts
+    std::int64_t address_window_ms = 5 * 60 * 1000;
+    std::size_t max_entries = 10000;  // pairs, and addresses, each
+};
+
+// What a login attempt may do now.
+struct LoginGate {
+    std::int64_t wait_ms = 0;  // 0: check the password; else refuse, retry after this
+    bool by_address = false;   // the address's budget is spent (else the pair's delay)
 };
 
 // The caller passes the clock (ms) to every call: tests need no sleeps.
@@ -24,27 +39,32 @@ class LoginRateLimiter {
   public:
     explicit LoginRateLimiter(LoginLimits limits = {});
 
-    // True when the email or the address has used up its budget in its current window.
-    bool locked(const std::string& email, const std::string& address, std::int64_t now_ms);
-    void record_failure(const std::string& email, const std::string& address, std::int64_t now_ms);
-    // A good password clears the email's count (not the address's: one
-    // address guessing many emails, with one good login between, stays throttled).
-    void record_success(const std::string& email);
+    LoginGate check(const std::string& account, const std::string& address, std::int64_t now_ms);
+    void record_failure(const std::string& account, const std::string& address,
+                        std::int64_t now_ms);
+    // A good password clears the pair (not the address's budget: one address
+    // guessing many accounts, with one good login between, stays throttled).
+    void record_success(const std::string& account, const std::string& address);
 
-    std::size_t tracked_keys();  // for tests: old windows are pruned
+    std::size_t tracked_pairs();
+    std::size_t tracked_addresses();
 
   private:
+    struct Pair {
+        int failures = 0;
+        std::int64_t last_failure = 0;
+    };
     struct Window {
         std::int64_t start = 0;
         int failures = 0;
     };
-    bool key_locked(const std::string& key, int budget, std::int64_t now_ms) const;
-    void count_failure(const std::string& key, std::int64_t now_ms);
-    void prune(std::int64_t now_ms);
+    std::int64_t pair_delay(const Pair& pair) const;
+    void make_room(std::int64_t now_ms);
 
     const LoginLimits limits_;
     std::mutex mutex_;
-    std::unordered_map<std::string, Window> windows_;
+    std::unordered_map<std::string, Pair> pairs_;  // by account + '\n' + address
+    std::unordered_map<std::string, Window> addresses_;
 };
 
 }  // namespace mqchat::server

@@ -61,7 +61,24 @@ INSERT OR IGNORE INTO retired_ids(id, retired_at)
   WHERE user <> '' AND user NOT IN (SELECT id FROM users);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kAccounts, kMessages, kRetiredIds};
+// 4: stored bytes per sender, for the storage quota: kept up to date in the
+// transaction that stores each message, so checking a quota is one lookup.
+// The measure is the bytes of id, name, text and reply_to (store.cpp's
+// stored_bytes); the index finds the users over a quota without a scan.
+constexpr std::string_view kUserUsage = R"sql(
+CREATE TABLE user_usage(
+  user TEXT PRIMARY KEY,
+  bytes INTEGER NOT NULL
+);
+CREATE INDEX user_usage_bytes ON user_usage(bytes);
+INSERT INTO user_usage(user, bytes)
+  SELECT user, SUM(length(CAST(id AS BLOB)) + length(CAST(name AS BLOB)) +
+                   length(CAST(text AS BLOB)) + length(CAST(reply_to AS BLOB)))
+  FROM messages WHERE user <> '' GROUP BY user;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kAccounts, kMessages, kRetiredIds,
+                                                         kUserUsage};
 
 }  // namespace
 

@@ -1,168 +1,210 @@
-// The service connection's state machine: connect (with retries until the
-// broker is up), subscribe on every connect, archive, publish in a window.
+// The service connection's state machine: connect (retrying until the broker
+// is up), control state, subscribe, archive with acknowledgements after the
+// commit, publish in a window.
 #include "service_link.hpp"
 
 #include <algorithm>
 
-#include "archiver.hpp"
+#include "core/control_message.hpp"
 #include "log.hpp"
 #include "platform/environment.hpp"
+#include "transport/mqtt_transport.hpp"
 
 namespace mqchat::server {
 namespace {
 
-using transport::MqttEvent;
-
-constexpr std::size_t kMaxWindow = 16;
-constexpr std::int64_t kFirstRetryMs = 500;
-constexpr std::int64_t kMaxRetryMs = 5000;
+constexpr std::size_t kMaxWindow = 64;
+constexpr std::int64_t kRetryMs = 1000;
+// The embedded broker needs a moment to open its socket: the first refusals
+// are expected, so only persistent trouble is worth a line.
 constexpr int kQuietAttempts = 3;
+constexpr std::uint16_t kKeepaliveSeconds = 10;
 // The broker keeps the archiver's session (subscription and queued messages)
 // this long while mqchatd is down.
-constexpr std::chrono::seconds kSessionExpiry{7 * 24 * 3600};
+constexpr std::uint32_t kSessionExpirySeconds = 7 * 24 * 3600;
 
-std::string failure_text(const MqttEvent& e) {
-    if (e.reason_code > 0) return transport::reason_text(e.reason_code);
-    if (!e.detail.empty()) return e.detail;
-    return "library error " + std::to_string(e.return_code);
+MqttClientSettings client_settings(const ServiceLinkSettings& s) {
+    MqttClientSettings c;
+    c.target = s.target;
+    c.connect.client_id = s.client_id;
+    c.connect.username = kServiceUsername;
+    c.connect.password = s.service_key;
+    c.connect.keepalive_s = kKeepaliveSeconds;
+    c.connect.clean_start = false;
+    c.connect.session_expiry_s = kSessionExpirySeconds;
+    c.connect.receive_maximum =
+        static_cast<std::uint16_t>(std::clamp<std::size_t>(s.archiver.receive_maximum, 1, 65535));
+    return c;
 }
 
 }  // namespace
 
-ServiceLink::ServiceLink(Store& store, const BrokerUrl& url, std::string client_id,
-                         std::string service_key)
-    : store_(store) {
-    settings_.url = url;
-    settings_.client_id = std::move(client_id);
-    settings_.username = kServiceUsername;
-    settings_.password = std::move(service_key);
-    settings_.clean_start = false;
-    settings_.session_expiry = kSessionExpiry;
-    // Follow a restarted embedded broker quickly.
-    settings_.max_retry_interval = std::chrono::seconds(2);
-    settings_.auto_reconnect = true;  // Paho retries by itself after the first success
+ServiceLink::ServiceLink(Store& archive_store, ArchiveStatus& status, ServiceLinkSettings settings,
+                         ControlState control_state)
+    : client_id_(settings.client_id),
+      client_(client_settings(settings)),
+      archiver_(archive_store, status, settings.archiver),
+      control_state_(std::move(control_state)) {}
+
+void ServiceLink::start(std::int64_t now_mono_ms) {
+    std::vector<MqttEvent> events;
+    client_.start(now_mono_ms, events);
+    run(events, now_mono_ms);
 }
 
-ServiceLink::~ServiceLink() {
-    disconnect();
-}
-
-void ServiceLink::connect(std::int64_t now_mono_ms) {
-    retry_at_ = -1;
-    // A new transport per first-connect attempt: Paho only reconnects by
-    // itself after a connection has succeeded once.
-    transport_.reset();
-    transport_ =
-        transport::make_paho_transport([this](MqttEvent e) { events_.push(std::move(e)); });
-    try {
-        transport_->connect(settings_);
-    } catch (const std::exception& e) {
-        log_line(std::string("broker connection: ") + e.what());
-        schedule_retry(now_mono_ms);
-    }
-}
-
-void ServiceLink::disconnect() {
-    if (transport_) transport_->disconnect(std::chrono::milliseconds(1000));
-    transport_.reset();
-    connected_ = false;
+void ServiceLink::stop() {
+    client_.stop();
     subscribed_ = false;
 }
 
-void ServiceLink::on_pending_events(std::int64_t now_mono_ms) {
-    std::vector<MqttEvent> batch;
-    events_.drain(batch);
-    for (const auto& e : batch)
-        handle(e, now_mono_ms);
-}
-
-void ServiceLink::schedule_retry(std::int64_t now_mono_ms) {
-    retry_at_ = now_mono_ms + retry_delay_ms_;
-    retry_delay_ms_ = std::min(retry_delay_ms_ * 2, kMaxRetryMs);
+void ServiceLink::on_poll(short revents, std::int64_t now_mono_ms) {
+    std::vector<MqttEvent> events;
+    client_.on_poll(revents, now_mono_ms, events);
+    run(events, now_mono_ms);
 }
 
 void ServiceLink::tick(std::int64_t now_mono_ms) {
-    if (retry_at_ < 0 || now_mono_ms < retry_at_) return;
-    retry_at_ = -1;
-    if (!ever_connected_) {
-        connect(now_mono_ms);
-    } else if (connected_ && !subscribed_) {
-        transport_->subscribe(kArchiveFilter, 1);
+    std::vector<MqttEvent> events;
+    client_.tick(now_mono_ms, events);
+    if (client_.connected() && retry_at_ >= 0 && now_mono_ms >= retry_at_) {
+        retry_at_ = -1;
+        if (!state_loaded_) load_control_state(now_mono_ms);
     }
+    run(events, now_mono_ms);
 }
 
-std::int64_t ServiceLink::wait_hint_ms(std::int64_t now_mono_ms) const {
-    return retry_at_ < 0 ? -1 : std::max<std::int64_t>(0, retry_at_ - now_mono_ms);
-}
-
-void ServiceLink::handle(const MqttEvent& e, std::int64_t now_mono_ms) {
-    switch (e.type) {
-        case MqttEvent::Type::connected:
-            return on_connected(e);
-        case MqttEvent::Type::connect_failed:
-            on_connect_failed(e, now_mono_ms);
-            return;
-        case MqttEvent::Type::connection_lost:
-            if (connected_) log_line("lost the broker connection: " + e.detail + "; reconnecting");
-            connected_ = false;
-            subscribed_ = false;
-            requeue_inflight();
-            return;
-        case MqttEvent::Type::message:
-            return on_message(e);
-        case MqttEvent::Type::published:
-        case MqttEvent::Type::publish_failed:
-            return on_publish_result(e);
-        case MqttEvent::Type::subscribed:
-            if (!subscribed_) log_line(std::string("archiving ") + kArchiveFilter);
-            subscribed_ = true;
-            retry_delay_ms_ = kFirstRetryMs;
-            return;
-        case MqttEvent::Type::subscribe_failed:
-            log_line(std::string("the broker refused the subscription to ") + kArchiveFilter +
-                     ": " + failure_text(e) + "; retrying");
-            schedule_retry(now_mono_ms);
-            return;
-    }
-}
-
-void ServiceLink::on_connect_failed(const MqttEvent& e, std::int64_t now_mono_ms) {
-    // The embedded broker needs a moment to open its port: the first few
-    // refusals are expected, so only persistent trouble is worth a line.
-    const std::string why = failure_text(e);
-    if (++failed_attempts_ >= kQuietAttempts && why != last_failure_) {
-        log_line("cannot connect to the broker at " + settings_.url.to_string() + ": " + why +
-                 "; retrying");
-        last_failure_ = why;
-    }
-    if (!ever_connected_) schedule_retry(now_mono_ms);
-}
-
-void ServiceLink::on_connected(const MqttEvent& e) {
-    if (!connected_) log_line("connected to the broker as " + settings_.client_id);
-    connected_ = true;
-    ever_connected_ = true;
-    subscribed_ = false;
-    retry_at_ = -1;
-    retry_delay_ms_ = kFirstRetryMs;
-    last_failure_.clear();
-    failed_attempts_ = 0;
-    // Every time: a broker that lost its persisted session (kill -9 before an
-    // autosave) would otherwise leave us connected but deaf.
-    transport_->subscribe(kArchiveFilter, 1);
-    window_ = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(e.receive_maximum, 1)), 1,
-                                      kMaxWindow);
+// Every PUBLISH read in this pass is in the archiver before the batch is
+// stored: one transaction for all of them.
+void ServiceLink::run(std::vector<MqttEvent>& events, std::int64_t now_mono_ms) {
+    for (auto& e : events)
+        handle(e, now_mono_ms);
+    flush_archive(now_mono_ms);
     fill_window();
 }
 
-void ServiceLink::on_message(const MqttEvent& e) {
-    try {
-        const auto result = archive_payload(store_, e.topic, e.payload, platform::now_ms());
-        if (!result.notice.empty())
-            log_line("archiver: skipped unreadable content on " + e.topic + ": " + result.notice);
-    } catch (const std::exception& ex) {
-        log_line(std::string("archiver: cannot store a message: ") + ex.what());
+std::int64_t ServiceLink::wait_hint_ms(std::int64_t now_mono_ms) const {
+    std::int64_t hint = client_.wait_hint_ms(now_mono_ms);
+    const auto earlier = [&hint](std::int64_t h) {
+        if (h >= 0 && (hint < 0 || h < hint)) hint = h;
+    };
+    earlier(archiver_.wait_hint_ms(now_mono_ms));
+    if (retry_at_ >= 0) earlier(std::max<std::int64_t>(0, retry_at_ - now_mono_ms));
+    return hint;
+}
+
+void ServiceLink::handle(MqttEvent& e, std::int64_t now_mono_ms) {
+    switch (e.type) {
+        case MqttEvent::Type::connected:
+            return on_connected(e, now_mono_ms);
+        case MqttEvent::Type::failed:
+        case MqttEvent::Type::lost:
+            return on_down(e);
+        case MqttEvent::Type::message: {
+            const bool qos1 = e.message.qos > 0;
+            archiver_.add(Delivery{connection_, qos1 ? e.message.packet_id : std::uint16_t{0},
+                                   std::move(e.message.topic), std::move(e.message.payload),
+                                   platform::now_ms()});
+            return;
+        }
+        case MqttEvent::Type::acked:
+            return on_acked(e);
+        case MqttEvent::Type::subscribed:
+            return on_subscribed(e, now_mono_ms);
     }
+}
+
+void ServiceLink::on_connected(const MqttEvent& e, std::int64_t now_mono_ms) {
+    ++connection_;
+    log_line("connected to the broker as " + client_id_ +
+             (e.session_present ? " (session resumed)" : " (new session)"));
+    failed_attempts_ = 0;
+    last_failure_.clear();
+    subscribed_ = false;
+    subscribe_id_ = 0;
+    control_.clear();
+    load_control_state(now_mono_ms);
+}
+
+// The archive state and the rest of the control state, queued ahead of the
+// SUBSCRIBE: the plugin knows every revocation before any user can publish
+// a message the archiver would take.
+void ServiceLink::load_control_state(std::int64_t now_mono_ms) {
+    auto state = control_state_();
+    if (!state) {
+        state_loaded_ = false;
+        retry_at_ = now_mono_ms + kRetryMs;
+        return;
+    }
+    const auto& closed = archiver_.closed_reason();
+    control_.push_back(control::archive_message(!closed, closed.value_or("")));
+    for (auto& m : *state)
+        control_.push_back(std::move(m));
+    state_loaded_ = true;
+}
+
+void ServiceLink::on_down(const MqttEvent& e) {
+    if (e.type == MqttEvent::Type::lost) {
+        log_line("lost the broker connection: " + e.detail + "; reconnecting");
+    } else if (++failed_attempts_ >= kQuietAttempts && e.detail != last_failure_) {
+        log_line(e.detail + "; retrying");
+        last_failure_ = e.detail;
+    }
+    subscribed_ = false;
+    subscribe_id_ = 0;
+    state_loaded_ = false;
+    retry_at_ = -1;
+    control_.clear();  // sent again, whole, on the next connect
+    // POSTed messages go out again, in their order, ahead of newer ones.
+    std::vector<InFlight> again;
+    for (auto& [id, item] : inflight_)
+        if (!item.control) again.push_back(std::move(item));
+    inflight_.clear();
+    std::sort(again.begin(), again.end(),
+              [](const InFlight& a, const InFlight& b) { return a.order < b.order; });
+    for (auto it = again.rbegin(); it != again.rend(); ++it)
+        pending_.push_front(std::move(it->message));
+}
+
+void ServiceLink::on_acked(const MqttEvent& e) {
+    const auto it = inflight_.find(e.packet_id);
+    if (it == inflight_.end()) return;
+    if (e.reason >= 0x80) {
+        if (!it->second.control) {
+            log_line("the broker refused a message for " + it->second.message.topic + ": " +
+                     transport::reason_text(e.reason));
+        } else if (!control_refusal_logged_) {
+            log_line("the broker refused a control message (" + transport::reason_text(e.reason) +
+                     "): its plugin does not take the control channel");
+            control_refusal_logged_ = true;
+        }
+    }
+    inflight_.erase(it);
+}
+
+void ServiceLink::on_subscribed(const MqttEvent& e, std::int64_t now_mono_ms) {
+    if (e.packet_id != subscribe_id_) return;
+    subscribe_id_ = 0;
+    if (e.reason >= 0x80) {
+        log_line(std::string("the broker refused the subscription to ") + kArchiveFilter + ": " +
+                 transport::reason_text(e.reason) + "; retrying");
+        retry_at_ = now_mono_ms + kRetryMs;
+        return;
+    }
+    if (!subscribed_) log_line(std::string("archiving ") + kArchiveFilter);
+    subscribed_ = true;
+}
+
+void ServiceLink::flush_archive(std::int64_t now_mono_ms) {
+    for (const std::uint16_t id : archiver_.flush(now_mono_ms, connection_))
+        client_.acknowledge(id);
+    if (auto change = archiver_.take_change())
+        send_control(control::archive_message(change->open, change->reason));
+}
+
+void ServiceLink::send_control(std::string payload) {
+    if (!client_.connected() || !state_loaded_) return;
+    control_.push_back(std::move(payload));
+    fill_window();
 }
 
 void ServiceLink::publish(Outgoing message) {
@@ -175,34 +217,26 @@ void ServiceLink::publish(Outgoing message) {
     fill_window();
 }
 
+// Control messages first, then the SUBSCRIBE (once the whole control state
+// is written), then POSTed messages, never more unacknowledged than the
+// broker's Receive Maximum allows.
 void ServiceLink::fill_window() {
-    while (connected_ && transport_ && !pending_.empty() && inflight_.size() < window_) {
-        const auto ticket =
-            transport_->publish(pending_.front().topic, pending_.front().payload, 1);
-        if (!ticket) return;  // disconnected this instant: retried after reconnect
-        inflight_.emplace(*ticket, std::move(pending_.front()));
+    if (!client_.connected() || !state_loaded_) return;
+    const std::size_t window =
+        std::clamp<std::size_t>(client_.server_receive_maximum(), 1, kMaxWindow);
+    while (!control_.empty() && inflight_.size() < window) {
+        const std::uint16_t id = client_.publish(control::kTopic, control_.front());
+        inflight_[id] = InFlight{++published_, true, {}};
+        control_.pop_front();
+    }
+    if (!control_.empty()) return;
+    if (!subscribed_ && subscribe_id_ == 0 && retry_at_ < 0)
+        subscribe_id_ = client_.subscribe(kArchiveFilter, 1);
+    while (!pending_.empty() && inflight_.size() < window) {
+        const std::uint16_t id = client_.publish(pending_.front().topic, pending_.front().payload);
+        inflight_[id] = InFlight{++published_, false, std::move(pending_.front())};
         pending_.pop_front();
     }
-}
-
-void ServiceLink::requeue_inflight() {
-    for (auto it = inflight_.rbegin(); it != inflight_.rend(); ++it)
-        pending_.push_front(std::move(it->second));
-    inflight_.clear();
-}
-
-void ServiceLink::on_publish_result(const MqttEvent& e) {
-    const auto it = inflight_.find(e.ticket);
-    if (it == inflight_.end()) return;  // from before a reconnect: already requeued
-    if (e.type == MqttEvent::Type::publish_failed) {
-        if (e.return_code < 0 && e.reason_code < 0x80) {
-            requeue_inflight();  // lost by the library: send again after reconnect
-            return;
-        }
-        log_line("the broker refused a message for " + it->second.topic + ": " + failure_text(e));
-    }
-    inflight_.erase(it);
-    fill_window();
 }
 
 }  // namespace mqchat::server

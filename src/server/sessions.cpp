@@ -75,19 +75,28 @@ std::optional<std::string> bearer_secret(std::string_view authorization) {
     return std::string(secret);
 }
 
-std::optional<UserRecord> authenticate(Store& store, std::string_view authorization,
-                                       std::int64_t now_ms) {
+std::optional<ValidSession> valid_session(Store& store, std::string_view authorization,
+                                          std::int64_t now_ms) {
     const auto secret = bearer_secret(authorization);
     if (!secret) return std::nullopt;
-    return store.session_user(session_digest(*secret), now_ms);
+    std::string digest = session_digest(*secret);
+    auto user = store.session_user(digest, now_ms);
+    if (!user) return std::nullopt;
+    return ValidSession{std::move(*user), std::move(digest)};
 }
 
-bool revoke(Store& store, std::string_view authorization, std::int64_t now_ms) {
-    const auto secret = bearer_secret(authorization);
-    if (!secret) return false;
-    const std::string digest = session_digest(*secret);
-    if (!store.session_user(digest, now_ms)) return false;
-    return store.revoke_session(digest, now_ms);
+std::optional<UserRecord> authenticate(Store& store, std::string_view authorization,
+                                       std::int64_t now_ms) {
+    auto session = valid_session(store, authorization, now_ms);
+    if (!session) return std::nullopt;
+    return std::move(session->user);
+}
+
+std::optional<std::string> revoke(Store& store, std::string_view authorization,
+                                  std::int64_t now_ms) {
+    auto session = valid_session(store, authorization, now_ms);
+    if (!session || !store.revoke_session(session->token_hash, now_ms)) return std::nullopt;
+    return std::move(session->token_hash);
 }
 
 }  // namespace mqchat::server

@@ -26,12 +26,23 @@ IssuedSession create_session(Store& store, const std::string& user_id, std::int6
 // The secret of an "Authorization: Bearer <secret>" header value, if it has that shape.
 std::optional<std::string> bearer_secret(std::string_view authorization);
 
+struct ValidSession {
+    UserRecord user;
+    std::string token_hash;  // session_digest of the secret
+};
+
+// The session behind a Bearer header, when it is valid at `now_ms`.
+std::optional<ValidSession> valid_session(Store& store, std::string_view authorization,
+                                          std::int64_t now_ms);
+
 // The user behind a Bearer header, when its session is valid at `now_ms`.
 std::optional<UserRecord> authenticate(Store& store, std::string_view authorization,
                                        std::int64_t now_ms);
 
-// Revokes the session of a Bearer header; false when it was not valid.
-bool revoke(Store& store, std::string_view authorization, std::int64_t now_ms);
+// Revokes the session of a Bearer header: its token_hash, or nullopt when
+// it was not valid.
+std::optional<std::string> revoke(Store& store, std::string_view authorization,
+                                  std::int64_t now_ms);
 
 // base64url of `count` bytes from libsodium's CSPRNG.
 std::string random_token(std::size_t count);

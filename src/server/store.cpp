@@ -12,8 +12,23 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+StoreFailure failure_of(int rc) {
+    switch (rc & 0xFF) {
+        case SQLITE_FULL:
+            return StoreFailure::full;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return StoreFailure::busy;
+        case SQLITE_IOERR:
+            return StoreFailure::io;
+        default:
+            return StoreFailure::other;
+    }
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-    throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+    if (!db) throw StoreError(what + ": out of memory");
+    throw StoreError(what + ": " + sqlite3_errmsg(db), failure_of(sqlite3_extended_errcode(db)));
 }
 
 // One prepared statement; binds by position (1-based) and steps row by row.
@@ -92,7 +107,51 @@ Message message_of_row(const Statement& s) {
     return m;
 }
 
+// An IMMEDIATE transaction (the write lock at once, so a conflict shows as
+// SQLITE_BUSY at BEGIN rather than at COMMIT), rolled back unless committed.
+class Transaction {
+  public:
+    explicit Transaction(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
+    ~Transaction() {
+        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit() { run("COMMIT"); }
+
+  private:
+    void run(const char* sql) {
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+            fail(db_, std::string(sql) + " failed");
+    }
+    sqlite3* db_;
+};
+
+// INSERT OR IGNORE of one message and, when it was new, its bytes added to
+// the sender's usage; inside the caller's transaction.
+bool insert_row(sqlite3* db, const ArchiveRow& row) {
+    const Message& m = row.message;
+    Statement s(db,
+                "INSERT OR IGNORE INTO messages(room, id, user, name, text, timestamp, kind, "
+                "reply_to, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    s.bind(1, row.room).bind(2, m.id).bind(3, m.user).bind(4, m.name).bind(5, m.text);
+    s.bind(6, m.timestamp).bind(7, kind_text(m.kind)).bind(8, m.reply_to).bind(9, row.received_at);
+    s.step();
+    if (sqlite3_changes(db) == 0) return false;
+    if (m.user.empty()) return true;
+    Statement usage(db,
+                    "INSERT INTO user_usage(user, bytes) VALUES (?1, ?2) "
+                    "ON CONFLICT(user) DO UPDATE SET bytes = bytes + excluded.bytes");
+    usage.bind(1, m.user).bind(2, stored_bytes(m)).step();
+    return true;
+}
+
 }  // namespace
+
+std::int64_t stored_bytes(const Message& m) {
+    return static_cast<std::int64_t>(m.id.size() + m.name.size() + m.text.size() +
+                                     m.reply_to.size());
+}
 
 std::unique_ptr<Store> Store::open(const std::string& path) {
     return open(path, latest_version());
@@ -111,7 +170,10 @@ std::unique_ptr<Store> Store::open(const std::string& path, int target_version) 
     // WAL: readers (HTTP history) never wait for the archiver's writes, and
     // `mqchatd user add` can write while serve runs.
     store->exec("PRAGMA journal_mode=WAL");
-    store->exec("PRAGMA synchronous=NORMAL");
+    // FULL: a commit is on disk when COMMIT returns (the archiver acknowledges
+    // messages to the broker right after it); NORMAL in WAL mode can lose the
+    // last commits in a power failure.
+    store->exec("PRAGMA synchronous=FULL");
     store->exec("PRAGMA foreign_keys=ON");
     store->migrate(target_version);
     return store;
@@ -127,11 +189,21 @@ int Store::latest_version() {
 
 void Store::exec(const char* sql) {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
         const std::string why = error ? error : "unknown error";
         sqlite3_free(error);
-        throw StoreError(std::string("database error: ") + why);
+        throw StoreError(std::string("database error: ") + why, failure_of(rc));
     }
+}
+
+void Store::set_busy_timeout(int ms) {
+    std::lock_guard lock(mutex_);
+    sqlite3_busy_timeout(db_, ms);
+}
+
+void Store::set_max_pages(std::int64_t pages) {
+    std::lock_guard lock(mutex_);
+    exec(("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
 }
 
 int Store::schema_version() {
@@ -229,25 +301,19 @@ std::optional<std::string> Store::id_of_email(std::string_view email) {
 
 bool Store::delete_user(std::string_view email, std::int64_t now) {
     std::lock_guard lock(mutex_);
-    exec("BEGIN IMMEDIATE");
-    try {
-        const auto id = id_of_email(email);
-        if (id) {
-            Statement retire(db_,
-                             "INSERT OR IGNORE INTO retired_ids(id, retired_at) VALUES (?1, ?2)");
-            retire.bind(1, *id).bind(2, now).step();
-            // Explicitly, not only by ON DELETE CASCADE: no session may outlive its account.
-            Statement sessions(db_, "DELETE FROM sessions WHERE user_id = ?1");
-            sessions.bind(1, *id).step();
-            Statement user(db_, "DELETE FROM users WHERE id = ?1");
-            user.bind(1, *id).step();
-        }
-        exec("COMMIT");
-        return id.has_value();
-    } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
+    Transaction transaction(db_);
+    const auto id = id_of_email(email);
+    if (id) {
+        Statement retire(db_, "INSERT OR IGNORE INTO retired_ids(id, retired_at) VALUES (?1, ?2)");
+        retire.bind(1, *id).bind(2, now).step();
+        // Explicitly, not only by ON DELETE CASCADE: no session may outlive its account.
+        Statement sessions(db_, "DELETE FROM sessions WHERE user_id = ?1");
+        sessions.bind(1, *id).step();
+        Statement user(db_, "DELETE FROM users WHERE id = ?1");
+        user.bind(1, *id).step();
     }
+    transaction.commit();
+    return id.has_value();
 }
 
 void Store::insert_session(std::string_view token_hash, std::string_view user_id,
@@ -284,15 +350,54 @@ int Store::purge_sessions(std::int64_t cutoff) {
     return sqlite3_changes(db_);
 }
 
-bool Store::insert_message(std::string_view room, const Message& m, std::int64_t received_at) {
+std::vector<RevokedSession> Store::revoked_sessions(std::int64_t since) {
     std::lock_guard lock(mutex_);
     Statement s(db_,
-                "INSERT OR IGNORE INTO messages(room, id, user, name, text, timestamp, kind, "
-                "reply_to, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    s.bind(1, room).bind(2, m.id).bind(3, m.user).bind(4, m.name).bind(5, m.text);
-    s.bind(6, m.timestamp).bind(7, kind_text(m.kind)).bind(8, m.reply_to).bind(9, received_at);
-    s.step();
-    return sqlite3_changes(db_) > 0;
+                "SELECT token_hash, revoked_at FROM sessions WHERE revoked_at > ?1 "
+                "ORDER BY revoked_at");
+    s.bind(1, since);
+    std::vector<RevokedSession> out;
+    while (s.step())
+        out.push_back({s.text(0), s.integer(1)});
+    return out;
+}
+
+std::vector<RetiredId> Store::retired_ids(std::int64_t after_rowid, std::int64_t since) {
+    std::lock_guard lock(mutex_);
+    Statement s(
+        db_,
+        "SELECT rowid, id, retired_at FROM retired_ids WHERE rowid > ?1 AND retired_at > ?2 "
+        "ORDER BY rowid");
+    s.bind(1, after_rowid).bind(2, since);
+    std::vector<RetiredId> out;
+    while (s.step())
+        out.push_back({s.integer(0), s.text(1), s.integer(2)});
+    return out;
+}
+
+bool Store::insert_message(std::string_view room, const Message& m, std::int64_t received_at) {
+    return insert_messages({ArchiveRow{std::string(room), m, received_at}}).front();
+}
+
+std::vector<bool> Store::insert_messages(const std::vector<ArchiveRow>& rows) {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    std::vector<bool> inserted;
+    inserted.reserve(rows.size());
+    for (const auto& row : rows)
+        inserted.push_back(insert_row(db_, row));
+    transaction.commit();
+    return inserted;
+}
+
+std::optional<Message> Store::message_by_id(std::string_view room, std::string_view id) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT id, user, name, text, timestamp, kind, reply_to FROM messages "
+                "WHERE room = ?1 AND id = ?2");
+    s.bind(1, room).bind(2, id);
+    if (!s.step()) return std::nullopt;
+    return message_of_row(s);
 }
 
 std::optional<std::int64_t> Store::message_seq(std::string_view room, std::string_view id) {
@@ -328,6 +433,23 @@ std::int64_t Store::message_count(std::string_view room) {
     Statement s(db_, "SELECT COUNT(*) FROM messages WHERE room = ?1");
     s.bind(1, room);
     return s.step() ? s.integer(0) : 0;
+}
+
+std::int64_t Store::user_bytes(std::string_view user) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT bytes FROM user_usage WHERE user = ?1");
+    s.bind(1, user);
+    return s.step() ? s.integer(0) : 0;
+}
+
+std::vector<std::string> Store::users_at_or_over(std::int64_t bytes) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT user FROM user_usage WHERE bytes >= ?1 ORDER BY user");
+    s.bind(1, bytes);
+    std::vector<std::string> out;
+    while (s.step())
+        out.push_back(s.text(0));
+    return out;
 }
 
 }  // namespace mqchat::server

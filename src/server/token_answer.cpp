@@ -47,11 +47,13 @@ std::vector<std::string> broker_urls(const BrokerAdvert& advert, std::string_vie
 }
 
 token::Claims token_claims(const UserRecord& user, const std::vector<std::string>& rooms,
-                           std::int64_t now_s, std::int64_t ttl_s, const std::string& jti) {
+                           std::int64_t now_s, std::int64_t ttl_s, const std::string& jti,
+                           const std::string& sid) {
     token::Claims c;
     c.sub = user.id;
     c.name = user.name;
     c.jti = jti;
+    c.sid = sid;
     c.iat = now_s;
     c.nbf = now_s;
     c.exp = now_s + ttl_s;

@@ -1,5 +1,5 @@
-// The answer of POST /api/mqtt-token: a freshly signed HS256 token (SPEC §4)
-// and where to use it.
+// The answer of POST /api/mqtt-token: a freshly signed HS256 token and where
+// to use it.
 #pragma once
 
 #include <cstdint>
@@ -30,9 +30,11 @@ struct BrokerAdvert {
 // under the host name the client used to reach the HTTP API.
 std::vector<std::string> broker_urls(const BrokerAdvert& advert, std::string_view request_host);
 
-// The claims of a token for `user` allowing exactly `rooms` (SPEC §4).
+// The claims of a token for `user` allowing exactly `rooms`, minted from the
+// login session `sid` (so revoking the session can stop the token).
 token::Claims token_claims(const UserRecord& user, const std::vector<std::string>& rooms,
-                           std::int64_t now_s, std::int64_t ttl_s, const std::string& jti);
+                           std::int64_t now_s, std::int64_t ttl_s, const std::string& jti,
+                           const std::string& sid);
 
 // {"accessToken","tokenId","expiresAt","refreshAt","username","clientIdPrefix","brokers"}:
 // refreshAt at 80 % of the lifetime.

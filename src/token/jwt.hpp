@@ -1,4 +1,4 @@
-// The mqchat token (SPEC §4): HS256 JWTs minted by mqchatd and checked by the
+// The mqchat token: HS256 JWTs minted by mqchatd and checked by the
 // broker plugin. Strict by construction: the algorithm is pinned, keys under
 // 32 bytes are refused, exp must be an integer, iss and aud must match.
 #pragma once
@@ -29,6 +29,7 @@ struct Claims {
     std::string sub;   // account id = MQTT username
     std::string name;  // display name
     std::string jti;   // token id
+    std::string sid;   // login session: first 32 hex of its token_hash; empty: not sent
     std::string iss = kIssuer;
     std::string aud = kAudience;
     std::int64_t iat = 0;

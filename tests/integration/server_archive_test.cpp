@@ -44,27 +44,17 @@ std::string canonical(const std::string& id, const std::string& user, const std:
         .dump();
 }
 
-struct Account {
-    std::string id;
-    std::string session;
-    std::string token;
-};
-
-Account alice(const Stack& stack) {
-    Account a;
-    a.id = stack.add_user("alice@example.org", "Alice", kPassword);
-    a.session = stack.session("alice@example.org", kPassword);
-    a.token = stack.token(a.session).at("accessToken").get<std::string>();
-    return a;
+StackAccount alice(const Stack& stack) {
+    return stack.add_account("alice@example.org", "Alice", kPassword);
 }
 
-RunResult publish_as_alice(const Stack& stack, const Account& a, const std::string& payload) {
+RunResult publish_as_alice(const Stack& stack, const StackAccount& a, const std::string& payload) {
     return publish_as(stack.mqtt_port(), a.id, a.token, a.id + "-x", kTopic, payload);
 }
 
 TEST(ServerArchiver, TokenPublishIsArchivedExactlyOnceWhenSentTwice) {
     Stack stack;
-    const Account a = alice(stack);
+    const StackAccount a = alice(stack);
     const std::string payload = canonical("01JDTWICE0000000000000000A", a.id, "Alice", "twice");
     for (int i = 0; i < 2; ++i) {
         const auto r = publish_as_alice(stack, a, payload);
@@ -80,7 +70,7 @@ TEST(ServerArchiver, TokenPublishIsArchivedExactlyOnceWhenSentTwice) {
 
 TEST(ServerArchiver, StoresEveryReaderDialectAndSkipsGarbage) {
     Stack stack;
-    const Account a = alice(stack);
+    const StackAccount a = alice(stack);
     const std::string service = stack.service_key();
     const std::vector<std::string> payloads = {
         canonical("c-1", "carl", "Carl", "canonical"),
@@ -124,7 +114,7 @@ TEST(ServerArchiver, StoresEveryReaderDialectAndSkipsGarbage) {
 
 TEST(ServerArchiver, ArchiveSurvivesARestartOnTheSameDataDir) {
     Stack stack;
-    const Account a = alice(stack);
+    const StackAccount a = alice(stack);
     ASSERT_EQ(publish_as_alice(stack, a, canonical("before-restart", a.id, "Alice", "one")).status,
               0);
     ASSERT_TRUE(wait_archived(stack, a.session, "before-restart"));

@@ -135,7 +135,7 @@ TEST(ServerBroker, HealthzSaysTheBrokerIsDownUntilItIsBack) {
         ASSERT_TRUE(taken) << stack.log();
         ASSERT_TRUE(wait_health(stack, 503)) << stack.log();
         r = stack.http().get("/healthz");
-        EXPECT_EQ(r.json(), json({{"ok", false}, {"broker", "down"}}));
+        EXPECT_EQ(r.json(), json({{"ok", false}, {"broker", "down"}, {"archive", "open"}}));
         std::this_thread::sleep_for(2s);  // a few failed restarts
         EXPECT_TRUE(stack.process().running()) << stack.log();
     }

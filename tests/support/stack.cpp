@@ -154,6 +154,15 @@ std::string Stack::add_user(const std::string& email, const std::string& name,
     return id;
 }
 
+StackAccount Stack::add_account(const std::string& email, const std::string& name,
+                                const std::string& password) const {
+    StackAccount a;
+    a.id = add_user(email, name, password);
+    a.session = session(email, password);
+    a.token = token(a.session).at("accessToken").get<std::string>();
+    return a;
+}
+
 HttpResult Stack::login(const std::string& email, const std::string& password) const {
     return http_.post("/api/login",
                       nlohmann::json{{"email", email}, {"password", password}}.dump());

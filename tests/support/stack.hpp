@@ -36,6 +36,13 @@ class HttpClient {
     int port_;
 };
 
+// An account with a login session and an MQTT token for its default room.
+struct StackAccount {
+    std::string id;
+    std::string session;
+    std::string token;
+};
+
 struct StackOptions {
     std::string data_dir;  // empty: a fresh temp dir owned by the stack
     // Appended to `mqchatd serve`; with --broker-url among them, --mqtt and
@@ -70,6 +77,10 @@ class Stack {
     std::string add_user(const std::string& email, const std::string& name,
                          const std::string& password) const;
 
+    // add_user, then a session and a token for it.
+    StackAccount add_account(const std::string& email, const std::string& name,
+                             const std::string& password) const;
+
     HttpResult login(const std::string& email, const std::string& password) const;
     std::string session(const std::string& email,
                         const std::string& password) const;  // asserts 200
@@ -103,6 +114,7 @@ class MqttSubscriber {
     std::vector<std::string> payloads() const;
     bool wait_for_count(std::size_t n, std::chrono::milliseconds deadline = kDeadline) const;
     std::string output() const;
+    Process& process() { return *process_; }
 
   private:
     std::string topic_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/time_format.hpp"
 #include "server/accounts.hpp"
@@ -24,6 +25,11 @@ struct Published {
     std::string payload;
 };
 
+struct Revoked {
+    std::string token_hash;
+    std::int64_t at_ms = 0;
+};
+
 class ServerApi : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -33,12 +39,24 @@ class ServerApi : public ::testing::Test {
         settings.token_key = kKey;
         settings.brokers.mqtt = {"127.0.0.1", 11883};
         settings.brokers.ws = {"127.0.0.1", 18083};
+        make_api(settings);
+    }
+
+    void make_api(const ApiSettings& settings, ArchiveStatus* archive = nullptr) {
+        ApiEvents events;
+        events.publish = [this](std::string topic, std::string payload) {
+            published_.push_back({std::move(topic), std::move(payload)});
+        };
+        events.session_revoked = [this](std::string token_hash, std::int64_t at_ms) {
+            revoked_.push_back({std::move(token_hash), at_ms});
+        };
         api_ = std::make_unique<Api>(
-            *store_, settings,
-            [this](std::string topic, std::string payload) {
-                published_.push_back({std::move(topic), std::move(payload)});
-            },
-            [this] { return now_; });
+            *store_, settings, std::move(events), [this] { return now_; }, archive);
+    }
+    ApiSettings settings() const {
+        ApiSettings s;
+        s.token_key = kKey;
+        return s;
     }
 
     ApiRequest request(const std::string& body = "", const std::string& session = "") const {
@@ -77,6 +95,7 @@ class ServerApi : public ::testing::Test {
     std::unique_ptr<Api> api_;
     std::int64_t now_ = kStart;
     std::vector<Published> published_;
+    std::vector<Revoked> revoked_;
 };
 
 std::vector<std::string> texts(const std::string& body) {
@@ -96,7 +115,8 @@ TEST_F(ServerApi, HealthzSaysWhenTheBrokerIsDown) {
     api_->set_broker_up(false);
     const auto down = api_->healthz();
     EXPECT_EQ(down.status, 503);
-    EXPECT_EQ(json::parse(down.body), json({{"ok", false}, {"broker", "down"}}));
+    EXPECT_EQ(json::parse(down.body),
+              json({{"ok", false}, {"broker", "down"}, {"archive", "open"}}));
     api_->set_broker_up(true);
     EXPECT_EQ(api_->healthz().status, 200);
 }
@@ -127,35 +147,48 @@ TEST_F(ServerApi, MalformedLoginBodiesAre400) {
     }
 }
 
-TEST_F(ServerApi, FiveFailuresThen429ForTheRestOfTheWindow) {
+// After five failures from one address, that address waits before each
+// further try for that account; the owner elsewhere is not affected.
+TEST_F(ServerApi, FailuresDelayOnlyThatAccountFromThatAddress) {
     for (int i = 0; i < 5; ++i)
         EXPECT_EQ(login("alice@example.org", "wrong").status, 401);
-    EXPECT_EQ(login("alice@example.org", "correct horse").status, 429);
-    EXPECT_EQ(login("alice@example.org", "correct horse", "10.1.1.1").status, 429);  // by email
-    now_ += 5 * 60 * 1000;
+    const auto delayed = login("alice@example.org", "correct horse");
+    EXPECT_EQ(delayed.status, 429);
+    EXPECT_EQ(json::parse(delayed.body).at("error"),
+              "too many failed logins for this account from your address; try again in 1 s");
+    EXPECT_EQ(login("alice@example.org", "correct horse", "10.1.1.1").status, 200);
+    now_ += 1000;
     EXPECT_EQ(login("alice@example.org", "correct horse").status, 200);
 }
 
-TEST_F(ServerApi, OneEmailsFailuresLockOnlyThatEmail) {
+TEST_F(ServerApi, DelaysGrowWithEachFailure) {
     for (int i = 0; i < 5; ++i)
         EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 401);
-    EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 429);
+    for (const std::int64_t delay : {1000, 2000, 4000}) {
+        EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 429);
+        now_ += delay;
+        EXPECT_EQ(login("bob@example.org", "x", "10.9.9.9").status, 401) << delay;
+    }
+    const auto r = login("bob@example.org", "x", "10.9.9.9");
+    EXPECT_EQ(json::parse(r.body).at("error"),
+              "too many failed logins for this account from your address; try again in 8 s");
     EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.9").status, 200);
 }
 
 // Each failed login costs a password hash: a small budget keeps this quick
 // (the limiter's own tests cover the default of 50).
-TEST_F(ServerApi, FailuresFromOneAddressLockItWithALargerBudget) {
-    ApiSettings settings;
-    settings.token_key = kKey;
-    settings.login_limits.per_address = 8;
-    api_ = std::make_unique<Api>(
-        *store_, settings, [](std::string, std::string) {}, [this] { return now_; });
+TEST_F(ServerApi, FailuresFromOneAddressLimitItWithALargerBudget) {
+    ApiSettings s = settings();
+    s.login_limits.per_address = 8;
+    make_api(s);
     for (int i = 0; i < 8; ++i)  // never 5 for one email
         EXPECT_EQ(login("user" + std::to_string(i % 4) + "@example.org", "x", "10.9.9.9").status,
                   401)
             << i;
-    EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.9").status, 429);
+    const auto r = login("alice@example.org", "correct horse", "10.9.9.9");
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(json::parse(r.body).at("error"),
+              "too many failed logins from your address; try again in 300 s");
     EXPECT_EQ(login("alice@example.org", "correct horse", "10.9.9.8").status, 200);
 }
 
@@ -254,10 +287,9 @@ TEST_F(ServerApi, TokenTtlFollowsTheSettings) {
     settings.token_key = kKey;
     settings.token_ttl_s = 100;
     settings.brokers.external_url = "mqtts://broker.example.org:8883";
-    Api api(
-        *store_, settings, [](std::string, std::string) {}, [this] { return now_; });
+    make_api(settings);
     const std::string s = session();
-    const json j = json::parse(api.mqtt_token(request("", s)).body);
+    const json j = json::parse(api_->mqtt_token(request("", s)).body);
     EXPECT_EQ(j.at("brokers"), json::parse(R"([{"url":"mqtts://broker.example.org:8883"}])"));
     EXPECT_EQ(j.at("refreshAt"), mqchat::format_iso8601_ms((kStart / 1000 + 80) * 1000));
 }
@@ -316,6 +348,160 @@ TEST_F(ServerApi, HistoryPaging) {
     EXPECT_EQ(history(s, {}, std::string(65, 'r')).status, 400);
     EXPECT_EQ(history(s, {}, "elsewhere").body, "[]");
     EXPECT_EQ(history(s, {{"before", ids[0]}}, "elsewhere").status, 404);  // ids are per room
+}
+
+// --- archive, quota, revocation, idempotent posts -----------------------------
+
+TEST_F(ServerApi, HealthzSaysWhyTheArchiveIsClosed) {
+    ArchiveStatus archive;
+    make_api(settings(), &archive);
+    archive.set_closed("no space left on device");
+    const auto r = api_->healthz();
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(
+        json::parse(r.body),
+        json({{"ok", false}, {"broker", "up"}, {"archive", "closed: no space left on device"}}));
+    archive.set_open();
+    EXPECT_EQ(api_->healthz().status, 200);
+}
+
+TEST_F(ServerApi, TokensCarryTheirSessionsSidAndLogoutRevokesIt) {
+    const std::string s = session();
+    const auto token = json::parse(api_->mqtt_token(request("", s)).body);
+    const auto v = mqchat::token::verify(token.at("accessToken").get<std::string>(), kKey,
+                                         {.now = kStart / 1000});
+    ASSERT_TRUE(v.claims);
+    EXPECT_EQ(v.claims->sid, session_digest(s).substr(0, 32));
+    now_ += 5;
+    EXPECT_EQ(api_->logout(request("", s)).status, 204);
+    ASSERT_EQ(revoked_.size(), 1U);
+    EXPECT_EQ(revoked_[0].token_hash, session_digest(s));
+    EXPECT_EQ(revoked_[0].at_ms, now_);
+}
+
+TEST_F(ServerApi, PostWithAClientIdIsIdempotentForItsSender) {
+    const std::string s = session();
+    const std::string body = R"({"text":"once","id":"client-key_1"})";
+    const auto first = api_->post_message("general", request(body, s));
+    ASSERT_EQ(first.status, 201) << first.body;
+    EXPECT_EQ(json::parse(first.body).at("id"), "client-key_1");
+    now_ += 1000;
+    const auto again = api_->post_message("general", request(body, s));
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(again.body, first.body);  // the stored message, as first answered
+    EXPECT_EQ(published_.size(), 1U);   // and not published again
+    EXPECT_EQ(store_->message_count("general"), 1);
+    // The same id in another room is another message.
+    EXPECT_EQ(api_->post_message("ops", request(body, s)).status, 201);
+}
+
+TEST_F(ServerApi, PostWithAnotherSendersIdIs409) {
+    ASSERT_TRUE(add_account(*store_, {"bob@example.org", "Bob", "correct horse"}, 0).ok);
+    const std::string alice = session();
+    const auto bob_login = login("bob@example.org", "correct horse");
+    const std::string bob = json::parse(bob_login.body).at("session");
+    ASSERT_EQ(api_->post_message("general", request(R"({"text":"a","id":"k1"})", alice)).status,
+              201);
+    const auto r = api_->post_message("general", request(R"({"text":"b","id":"k1"})", bob));
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(json::parse(r.body).at("error"), "the message id is taken by another message");
+    EXPECT_EQ(published_.size(), 1U);
+}
+
+TEST_F(ServerApi, PostRefusesMalformedClientIds) {
+    const std::string s = session();
+    for (const std::string& id :
+         {std::string("\"\""), std::string("\"a b\""), std::string("\"a/b\""), std::string("1"),
+          std::string("\"é\""), "\"" + std::string(65, 'a') + "\""}) {
+        const auto r = api_->post_message("general", request(R"({"text":"x","id":)" + id + "}", s));
+        EXPECT_EQ(r.status, 400) << id;
+    }
+    EXPECT_EQ(api_->post_message("general",
+                                 request(R"({"text":"x","id":")" + std::string(64, 'a') + "\"}", s))
+                  .status,
+              201);
+}
+
+TEST_F(ServerApi, PostOverQuotaIsRefusedButARetryStillAnswers) {
+    ApiSettings small = settings();
+    small.user_quota_bytes = 50;
+    make_api(small);
+    const std::string s = session();
+    // id (12) + name (5) + text (40) = 57 bytes: under the quota before, over it after.
+    const std::string body = R"({"id":"first-msg-id","text":")" + std::string(40, 'x') + "\"}";
+    ASSERT_EQ(api_->post_message("general", request(body, s)).status, 201);
+    EXPECT_EQ(api_->post_message("general", request(body, s)).status, 200);
+    const auto over = api_->post_message("general", request(R"({"text":"one more"})", s));
+    EXPECT_EQ(over.status, 403);
+    EXPECT_EQ(json::parse(over.body).at("error"), "storage quota of 50 bytes used");
+    EXPECT_EQ(published_.size(), 1U);
+}
+
+TEST_F(ServerApi, PostOnAFullDiskIs503) {
+    const std::string s = session();
+    store_->set_max_pages(1);
+    ApiResponse r;
+    for (int i = 0; i < 100 && r.status != 503; ++i)
+        r = api_->post_message("general",
+                               request(json{{"text", std::string(4000, 'x')}}.dump(), s));
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.body, R"({"error":"the server's storage is full"})");
+}
+
+TEST_F(ServerApi, MeSaysWhetherTheUserMayPublish) {
+    ArchiveStatus archive;
+    ApiSettings small = settings();
+    small.user_quota_bytes = 30;
+    make_api(small, &archive);
+    const std::string s = session();
+    EXPECT_EQ(json::parse(api_->me(request("", s)).body),
+              json::parse(R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":true}})"));
+    archive.set_closed("no space left on device");
+    EXPECT_EQ(
+        json::parse(api_->me(request("", s)).body).at("publish"),
+        json::parse(
+            R"({"allowed":false,"reason":"the archive is closed: no space left on device"})"));
+    archive.set_open();
+    post(s, std::string(20, 'x'));
+    EXPECT_EQ(json::parse(api_->me(request("", s)).body).at("publish"),
+              json::parse(R"({"allowed":false,"reason":"storage quota of 30 bytes used"})"));
+    EXPECT_EQ(api_->me(request("", "made-up")).status, 401);
+}
+
+// A reader given a message live asks for what follows it: the answer waits
+// for the archiver instead of a 404.
+TEST_F(ServerApi, HistoryAfterAnIdOnItsWayWaitsForTheArchiver) {
+    ArchiveStatus archive;
+    ApiSettings patient = settings();
+    patient.history_wait_ms = 60000;  // never reached: the archiver settles first
+    make_api(patient, &archive);
+    const std::string s = session();
+    post(s, "before");
+    archive.note_received(1);  // the archiver holds a message, not committed yet
+    ApiResponse answer;
+    std::thread reader([&] { answer = history(s, {{"after", "on-its-way"}}); });
+    mqchat::Message m;
+    m.id = "on-its-way";
+    m.user = "bob";
+    m.text = "live";
+    store_->insert_message("general", m, now_);
+    mqchat::Message next = m;
+    next.id = "after-it";
+    next.text = "next";
+    store_->insert_message("general", next, now_);
+    archive.note_settled(1);
+    reader.join();
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(texts(answer.body), std::vector<std::string>{"next"});
+}
+
+TEST_F(ServerApi, HistoryAfterAnUnknownIdIs404AfterTheWait) {
+    ArchiveStatus archive;
+    ApiSettings quick = settings();
+    quick.history_wait_ms = 20;
+    make_api(quick, &archive);
+    const std::string s = session();
+    EXPECT_EQ(history(s, {{"after", "never"}}).status, 404);
 }
 
 }  // namespace

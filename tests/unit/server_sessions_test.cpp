@@ -48,7 +48,7 @@ TEST_F(ServerSessions, AuthenticatesABearerHeaderUntilExpiry) {
 TEST_F(ServerSessions, RevokedSessionsStopWorking) {
     const auto s = create_session(*store_, "alice", 1000);
     const auto other = create_session(*store_, "alice", 1000);
-    EXPECT_TRUE(revoke(*store_, "Bearer " + s.secret, 2000));
+    EXPECT_EQ(revoke(*store_, "Bearer " + s.secret, 2000), session_digest(s.secret));
     EXPECT_FALSE(authenticate(*store_, "Bearer " + s.secret, 2001));
     EXPECT_FALSE(revoke(*store_, "Bearer " + s.secret, 2002));
     EXPECT_TRUE(authenticate(*store_, "Bearer " + other.secret, 2003));  // only that one
@@ -64,78 +64,112 @@ TEST(ServerBearer, ParsesOnlyPlausibleSecrets) {
     EXPECT_FALSE(bearer_secret("Bearer " + std::string(300, 'a')));
 }
 
-constexpr LoginLimits kLimits{.per_email = 5, .per_address = 50, .window_ms = 300000};
+constexpr LoginLimits kLimits{};
 
-TEST(ServerRateLimiter, DefaultsAreFivePerEmailAndFiftyPerAddressIn5Minutes) {
-    const LoginLimits defaults;
-    EXPECT_EQ(defaults.per_email, kLimits.per_email);
-    EXPECT_EQ(defaults.per_address, kLimits.per_address);
-    EXPECT_EQ(defaults.window_ms, kLimits.window_ms);
+// The pair's wait before its next attempt, or 0.
+std::int64_t wait(LoginRateLimiter& limiter, const std::string& account, const std::string& address,
+                  std::int64_t now) {
+    return limiter.check(account, address, now).wait_ms;
 }
 
-TEST(ServerRateLimiter, FifthFailureLocksTheEmailForTheRestOfTheWindow) {
+TEST(ServerRateLimiter, Defaults) {
+    EXPECT_EQ(kLimits.free_failures, 5);
+    EXPECT_EQ(kLimits.first_delay_ms, 1000);
+    EXPECT_EQ(kLimits.max_delay_ms, 300000);
+    EXPECT_EQ(kLimits.per_address, 50);
+    EXPECT_EQ(kLimits.address_window_ms, 300000);
+}
+
+TEST(ServerRateLimiter, FiveFreeFailuresThenDoublingDelaysCappedAtFiveMinutes) {
     LoginRateLimiter limiter(kLimits);
+    std::int64_t now = 1000;
     for (int i = 0; i < 4; ++i)
-        limiter.record_failure("alice@x", "10.0.0." + std::to_string(i), 1000 + i);
-    EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.9", 2000));
-    limiter.record_failure("alice@x", "10.0.0.5", 2000);
-    EXPECT_TRUE(limiter.locked("alice@x", "10.0.0.9", 2001));
-    EXPECT_FALSE(limiter.locked("bob@x", "10.0.0.9", 2001));
-    EXPECT_TRUE(limiter.locked("alice@x", "10.0.0.9", 1000 + 299999));
-    EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.9", 1000 + 300000));  // window over
+        limiter.record_failure("alice@x", "10.0.0.1", now);
+    EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", now), 0);
+    limiter.record_failure("alice@x", "10.0.0.1", now);
+    std::int64_t expected = 1000;
+    for (int i = 0; i < 12; ++i) {
+        EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", now), expected) << i;
+        EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", now + expected - 1), 1) << i;
+        now += expected;
+        EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", now), 0) << i;
+        limiter.record_failure("alice@x", "10.0.0.1", now);
+        expected = std::min<std::int64_t>(expected * 2, 300000);
+    }
+    EXPECT_EQ(expected, 300000);
 }
 
-// Everyone behind one NAT shares an address: one user's typos lock that
-// user's email, not the address.
-TEST(ServerRateLimiter, OneEmailsFailuresDoNotLockItsAddress) {
+// Nobody can lock the owner out: failures from other addresses (an
+// attacker's, or a whole botnet's) never delay an address without failures.
+TEST(ServerRateLimiter, OthersFailuresNeverDelayTheOwner) {
+    LoginRateLimiter limiter(kLimits);
+    for (int a = 0; a < 200; ++a)
+        for (int i = 0; i < 20; ++i)
+            limiter.record_failure("alice@x", "203.0.113." + std::to_string(a), 1000);
+    EXPECT_EQ(wait(limiter, "alice@x", "198.51.100.7", 1001), 0);
+    EXPECT_GT(wait(limiter, "alice@x", "203.0.113.5", 1001), 0);
+    EXPECT_EQ(wait(limiter, "bob@x", "10.0.0.1", 1001), 0);
+}
+
+// Everyone behind one NAT shares an address: one user's typos delay that
+// user's account from there, not the others'.
+TEST(ServerRateLimiter, OneAccountsFailuresDoNotDelayOthersAtTheAddress) {
     LoginRateLimiter limiter(kLimits);
     for (int i = 0; i < 5; ++i)
         limiter.record_failure("alice@x", "10.0.0.1", 1000);
-    EXPECT_TRUE(limiter.locked("alice@x", "10.0.0.1", 1001));
-    EXPECT_FALSE(limiter.locked("bob@x", "10.0.0.1", 1001));
-    // More failures for the locked email (a client retrying blindly) are not
-    // counted against the address either until its own budget is spent.
-    for (int i = 0; i < 40; ++i)
-        limiter.record_failure("alice@x", "10.0.0.1", 1002);
-    EXPECT_FALSE(limiter.locked("bob@x", "10.0.0.1", 1003));
+    EXPECT_GT(wait(limiter, "alice@x", "10.0.0.1", 1001), 0);
+    EXPECT_EQ(wait(limiter, "bob@x", "10.0.0.1", 1001), 0);
 }
 
-TEST(ServerRateLimiter, FiftyFailuresFromOneAddressLockThatAddress) {
+TEST(ServerRateLimiter, FiftyFailuresFromOneAddressLimitThatAddress) {
     LoginRateLimiter limiter(kLimits);
-    for (int i = 0; i < 49; ++i)  // password spraying: each email stays under 5
+    for (int i = 0; i < 49; ++i)  // password spraying: each account stays under 5
         limiter.record_failure("user" + std::to_string(i) + "@x", "10.0.0.1", 1000 + i);
-    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.1", 2000));
+    EXPECT_EQ(wait(limiter, "fresh@x", "10.0.0.1", 2000), 0);
     limiter.record_failure("user49@x", "10.0.0.1", 2000);
-    EXPECT_TRUE(limiter.locked("fresh@x", "10.0.0.1", 2001));
-    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.2", 2001));
-    EXPECT_TRUE(limiter.locked("fresh@x", "10.0.0.1", 1000 + 299999));
-    EXPECT_FALSE(limiter.locked("fresh@x", "10.0.0.1", 1000 + 300000));  // window over
+    const auto gate = limiter.check("fresh@x", "10.0.0.1", 2001);
+    EXPECT_TRUE(gate.by_address);
+    EXPECT_EQ(gate.wait_ms, 1000 + 300000 - 2001);
+    EXPECT_EQ(wait(limiter, "fresh@x", "10.0.0.2", 2001), 0);
+    EXPECT_EQ(wait(limiter, "fresh@x", "10.0.0.1", 1000 + 300000), 0);  // window over
 }
 
-TEST(ServerRateLimiter, SuccessClearsTheEmailButNotTheAddress) {
+TEST(ServerRateLimiter, SuccessClearsThePairButNotTheAddress) {
     LoginRateLimiter limiter(kLimits);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 5; ++i)
         limiter.record_failure("alice@x", "10.0.0.1", 1000);
-    limiter.record_success("alice@x");
-    limiter.record_failure("alice@x", "10.0.0.2", 1001);
-    EXPECT_FALSE(limiter.locked("alice@x", "10.0.0.3", 1002));
+    limiter.record_success("alice@x", "10.0.0.1");
+    limiter.record_failure("alice@x", "10.0.0.1", 1001);
+    EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", 1002), 0);
     // The sprayer's own account logging in between guesses buys nothing.
-    for (int i = 0; i < 45; ++i) {
+    for (int i = 0; i < 43; ++i) {
         limiter.record_failure("victim" + std::to_string(i) + "@x", "10.0.0.1", 1003);
-        if (i % 10 == 0) limiter.record_success("mallory@x");
+        if (i % 10 == 0) limiter.record_success("mallory@x", "10.0.0.1");
     }
-    EXPECT_FALSE(limiter.locked("carol@x", "10.0.0.1", 1004));  // 4 + 45 = 49
+    EXPECT_EQ(wait(limiter, "carol@x", "10.0.0.1", 1004), 0);  // 5 + 1 + 43 = 49
     limiter.record_failure("victim@x", "10.0.0.1", 1005);
-    EXPECT_TRUE(limiter.locked("carol@x", "10.0.0.1", 1006));
+    EXPECT_GT(wait(limiter, "carol@x", "10.0.0.1", 1006), 0);
 }
 
-TEST(ServerRateLimiter, OldWindowsArePrunedUnderPressure) {
-    LoginRateLimiter limiter({.per_email = 5, .per_address = 50, .window_ms = 1000});
-    for (int i = 0; i < 6000; ++i)
-        limiter.record_failure("u" + std::to_string(i) + "@x", "a" + std::to_string(i), 0);
-    EXPECT_GT(limiter.tracked_keys(), 10000U);
-    limiter.record_failure("late@x", "late", 5000);
-    EXPECT_EQ(limiter.tracked_keys(), 2U);
+TEST(ServerRateLimiter, QuietPairsAreForgotten) {
+    LoginRateLimiter limiter(kLimits);
+    for (int i = 0; i < 8; ++i)
+        limiter.record_failure("alice@x", "10.0.0.1", 1000);
+    const std::int64_t later = 1000 + kLimits.forget_after_ms;
+    limiter.record_failure("alice@x", "10.0.0.1", later);  // counts as the first again
+    EXPECT_EQ(wait(limiter, "alice@x", "10.0.0.1", later), 0);
+}
+
+TEST(ServerRateLimiter, MemoryIsBounded) {
+    LoginRateLimiter limiter({.max_entries = 100});
+    for (int i = 0; i < 1000; ++i)
+        limiter.record_failure("u" + std::to_string(i) + "@x", "a" + std::to_string(i), i);
+    EXPECT_LE(limiter.tracked_pairs(), 100U);
+    EXPECT_LE(limiter.tracked_addresses(), 100U);
+    // The newest entries are the ones kept.
+    for (int i = 0; i < 4; ++i)
+        limiter.record_failure("u999@x", "a999", 1000);
+    EXPECT_GT(wait(limiter, "u999@x", "a999", 1000), 0);
 }
 
 }  // namespace

@@ -28,6 +28,19 @@ void insert_old_user(const std::string& db_path, const UserRecord& u) {
     sqlite3_close(db);
 }
 
+// Messages of an old schema, without the usage accounting of today's Store.
+void insert_old_message(const std::string& db_path, const std::string& id, const std::string& user,
+                        const std::string& text) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO messages(room, id, user, name, text, timestamp, received_at) "
+        "VALUES ('general', '" +
+        id + "', '" + user + "', 'Nm', '" + text + "', 1, 1)";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 Message message(const std::string& id, const std::string& text) {
     Message m;
     m.id = id;
@@ -144,10 +157,8 @@ TEST(ServerStoreMigrations, UpgradeRetiresSendersWithoutAnAccount) {
     {
         auto v2 = Store::open(dir.file("db"), 2);
         insert_old_user(dir.file("db"), user("bob", "bob@example.org"));
-        v2->insert_message("general", message("m1", "from a deleted alice"), 1);  // user "alice"
-        auto from_bob = message("m2", "from bob");
-        from_bob.user = "bob";
-        v2->insert_message("general", from_bob, 2);
+        insert_old_message(dir.file("db"), "m1", "alice", "from a deleted alice");
+        insert_old_message(dir.file("db"), "m2", "bob", "from bob");
     }
     auto store = Store::open(dir.file("db"));
     EXPECT_TRUE(store->id_taken("alice"));
@@ -273,6 +284,113 @@ TEST_F(ServerStoreHistory, BetweenTwoIds) {
 TEST_F(ServerStoreHistory, UnknownIdHasNoSeq) {
     EXPECT_FALSE(store_->message_seq("general", "nope"));
     EXPECT_FALSE(store_->message_seq("other", "id-99"));  // ids are per room
+}
+
+// --- usage, revocations, retirements -------------------------------------------
+
+TEST(ServerStoreMigrations, UpgradeCountsTheUsageOfStoredMessages) {
+    servertest::ScratchDir dir;
+    Store::open(dir.file("db"), 3);
+    insert_old_message(dir.file("db"), "m1", "bob", "four");     // 2 + 2 + 4 bytes
+    insert_old_message(dir.file("db"), "m22", "bob", "\u00e9");  // 3 + 2 + 2 (é is 2 bytes)
+    insert_old_message(dir.file("db"), "m3", "", "nobody");
+    auto store = Store::open(dir.file("db"));
+    EXPECT_EQ(store->user_bytes("bob"), 8 + 7);
+    EXPECT_EQ(store->user_bytes(""), 0);
+}
+
+TEST(ServerStoreUsage, NewMessagesCountOnceAgainstTheirSender) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    Message m = message("m1", "hello");
+    m.reply_to = "r0";
+    EXPECT_EQ(stored_bytes(m), 2 + 5 + 5 + 2);  // id, name, text, reply_to
+    EXPECT_TRUE(store->insert_message("general", m, 1));
+    EXPECT_FALSE(store->insert_message("general", m, 2));  // a duplicate costs nothing
+    EXPECT_EQ(store->user_bytes("alice"), 14);
+    const auto fresh = store->insert_messages(
+        {{"general", message("m2", "x"), 3}, {"general", m, 3}, {"ops", m, 3}});
+    EXPECT_EQ(fresh, (std::vector<bool>{true, false, true}));
+    EXPECT_EQ(store->user_bytes("alice"), 14 + 8 + 14);
+    EXPECT_EQ(store->users_at_or_over(36), std::vector<std::string>{"alice"});
+    EXPECT_TRUE(store->users_at_or_over(37).empty());
+}
+
+TEST(ServerStoreUsage, ABatchIsOneTransaction) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("db").c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    store->set_busy_timeout(10);
+    try {
+        store->insert_messages(
+            {{"general", message("m1", "a"), 1}, {"general", message("m2", "b"), 1}});
+        ADD_FAILURE() << "stored while another connection held the write lock";
+    } catch (const StoreError& e) {
+        EXPECT_EQ(e.kind(), StoreFailure::busy) << e.what();
+    }
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    EXPECT_EQ(store->message_count("general"), 0);
+    EXPECT_EQ(store->insert_messages({{"general", message("m1", "a"), 1}}),
+              std::vector<bool>{true});
+}
+
+TEST(ServerStoreUsage, AFullDatabaseFailsAsFull) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->set_max_pages(1);  // no page beyond what the file has now
+    try {
+        for (int i = 0; i < 100; ++i)
+            store->insert_message("general",
+                                  message("m" + std::to_string(i), std::string(4000, 'x')), 1);
+        ADD_FAILURE() << "no SQLITE_FULL";
+    } catch (const StoreError& e) {
+        EXPECT_EQ(e.kind(), StoreFailure::full) << e.what();
+    }
+}
+
+TEST(ServerStoreUsage, MessageById) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->insert_message("general", message("m1", "hi"), 1);
+    EXPECT_EQ(store->message_by_id("general", "m1")->text, "hi");
+    EXPECT_FALSE(store->message_by_id("ops", "m1"));
+}
+
+TEST(ServerStoreSessions, RevokedSessionsSinceACutoff) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    store->insert_user(user("alice", "alice@example.org"));
+    store->insert_session("old", "alice", 1000, 900000);
+    store->insert_session("new", "alice", 1000, 900000);
+    store->insert_session("live", "alice", 1000, 900000);
+    store->revoke_session("old", 2000);
+    store->revoke_session("new", 5000);
+    const auto revoked = store->revoked_sessions(3000);
+    ASSERT_EQ(revoked.size(), 1U);
+    EXPECT_EQ(revoked[0].token_hash, "new");
+    EXPECT_EQ(revoked[0].revoked_at, 5000);
+    EXPECT_EQ(store->revoked_sessions(0).size(), 2U);
+}
+
+TEST(ServerStoreAccounts, RetiredIdsByRowidAndTime) {
+    servertest::ScratchDir dir;
+    auto store = Store::open(dir.file("db"));
+    for (const char* id : {"a", "b", "c"})
+        store->insert_user(user(id, std::string(id) + "@example.org"));
+    store->delete_user("a@example.org", 1000);
+    store->delete_user("b@example.org", 5000);
+    const auto recent = store->retired_ids(0, 2000);
+    ASSERT_EQ(recent.size(), 1U);
+    EXPECT_EQ(recent[0].id, "b");
+    EXPECT_EQ(recent[0].retired_at, 5000);
+    EXPECT_TRUE(store->retired_ids(recent[0].rowid, 0).empty());
+    store->delete_user("c@example.org", 6000);
+    const auto next = store->retired_ids(recent[0].rowid, 0);
+    ASSERT_EQ(next.size(), 1U);
+    EXPECT_EQ(next[0].id, "c");
 }
 
 }  // namespace
