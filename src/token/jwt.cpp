@@ -100,8 +100,10 @@ json to_json(const Claims& c) {
     json acl = json::array();
     for (const auto& e : c.acl)
         acl.push_back({{"permission", e.permission}, {"action", e.action}, {"topic", e.topic}});
-    return {{"sub", c.sub}, {"name", c.name}, {"iat", c.iat}, {"nbf", c.nbf}, {"exp", c.exp},
-            {"jti", c.jti}, {"iss", c.iss},   {"aud", c.aud}, {"acl", acl}};
+    json claims = {{"sub", c.sub}, {"name", c.name}, {"iat", c.iat}, {"nbf", c.nbf}, {"exp", c.exp},
+                   {"jti", c.jti}, {"iss", c.iss},   {"aud", c.aud}, {"acl", acl}};
+    if (!c.sid.empty()) claims["sid"] = c.sid;
+    return claims;
 }
 
 }  // namespace
@@ -213,6 +215,9 @@ Verified verify(std::string_view token, std::string_view secret, const VerifyOpt
         return refuse("sub missing or invalid");
     if (!read_string(*payload, "name", c.name, false)) return refuse("name is not a string");
     if (!read_string(*payload, "jti", c.jti, false)) return refuse("jti is not a string");
+    if (!read_string(*payload, "sid", c.sid, false) ||
+        (payload->contains("sid") && (c.sid.empty() || c.sid.size() > kMaxSidBytes)))
+        return refuse("sid is not a string of 1 to 64 bytes");
     auto acl = read_acl(*payload);
     if (!acl) return refuse("malformed acl claim");
     c.acl = std::move(*acl);
