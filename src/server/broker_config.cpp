@@ -71,6 +71,8 @@ std::string mosquitto_conf(const BrokerConfig& c) {
          << "plugin_opt_issuer mqchatd\n"
          << "plugin_opt_audience mqtt\n"
          << "plugin_opt_nbf_leeway 30\n"
+         << "plugin_opt_user_rate " << c.user_rate << "\n"
+         << "plugin_opt_user_burst " << c.user_burst << "\n"
          << "listener " << c.mqtt.port << " " << c.mqtt.host << "\n"
          << "protocol mqtt\n"
          << "listener " << c.ws.port << " " << c.ws.host << "\n"
