@@ -1,10 +1,11 @@
 // libmqchat_auth.so: the thin Mosquitto 2.0 (plugin API v5) glue around the
-// decisions in policy.hpp. It translates events, keeps the registry of
-// admitted connections and logs refusals; it decides nothing itself.
+// decisions in policy.hpp and state.hpp. It translates events, passes the
+// time in, writes the log lines and performs the kicks; it decides nothing.
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
 
+#include <chrono>
 #include <ctime>
 #include <exception>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "config.hpp"
 #include "policy.hpp"
+#include "state.hpp"
 
 #define MQCHAT_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -21,14 +23,36 @@ namespace {
 
 using namespace mqchat::plugin;
 
-struct PluginState {
-    mosquitto_plugin_id_t* id = nullptr;
-    Config config;
-    Registry registry;
+struct Module {
+    Module(mosquitto_plugin_id_t* identifier, Config config)
+        : id(identifier), state(std::move(config)) {}
+
+    mosquitto_plugin_id_t* id;
+    State state;
 };
 
-std::int64_t now_seconds() {
-    return static_cast<std::int64_t>(std::time(nullptr));
+Now now() {
+    const auto mono = std::chrono::steady_clock::now().time_since_epoch();
+    return {static_cast<std::int64_t>(std::time(nullptr)),
+            std::chrono::duration_cast<std::chrono::milliseconds>(mono).count()};
+}
+
+int mosquitto_level(LogLevel level) {
+    switch (level) {
+        case LogLevel::info:
+            return MOSQ_LOG_INFO;
+        case LogLevel::notice:
+            return MOSQ_LOG_NOTICE;
+        case LogLevel::warning:
+            return MOSQ_LOG_WARNING;
+    }
+    return MOSQ_LOG_NOTICE;
+}
+
+// Writes the state-change lines the last event produced.
+void flush_log(State& state) {
+    for (const LogLine& line : state.take_log())
+        mosquitto_log_printf(mosquitto_level(line.level), "mqchat_auth: %s", line.text.c_str());
 }
 
 std::optional<std::string_view> optional_text(const char* text) {
@@ -72,17 +96,17 @@ void log_failure(const char* where, const std::exception* e) {
 
 int on_basic_auth(int, void* event_data, void* userdata) try {
     auto* event = static_cast<mosquitto_evt_basic_auth*>(event_data);
-    auto* state = static_cast<PluginState*>(userdata);
+    State& state = static_cast<Module*>(userdata)->state;
     const char* client_id = mosquitto_client_id(event->client);
-    AuthResult result =
-        authenticate(state->config, optional_text(event->username), optional_text(event->password),
-                     client_id ? client_id : "", now_seconds());
+    const AuthResult result =
+        state.connect(event->client, optional_text(event->username), optional_text(event->password),
+                      client_id ? client_id : "", now());
+    flush_log(state);
     if (!result.session) {
         mosquitto_log_printf(MOSQ_LOG_NOTICE, "mqchat_auth: refused %s: %s",
                              client_label(event->client).c_str(), result.refusal.c_str());
         return MOSQ_ERR_AUTH;
     }
-    state->registry.admit(event->client, std::move(*result.session));
     return MOSQ_ERR_SUCCESS;
 } catch (const std::exception& e) {
     log_failure("CONNECT check", &e);
@@ -94,7 +118,7 @@ int on_basic_auth(int, void* event_data, void* userdata) try {
 
 int on_acl_check(int, void* event_data, void* userdata) try {
     auto* event = static_cast<mosquitto_evt_acl_check*>(event_data);
-    auto* state = static_cast<PluginState*>(userdata);
+    State& state = static_cast<Module*>(userdata)->state;
     const auto access = access_of(event->access);
     if (!access || !event->topic) return MOSQ_ERR_ACL_DENIED;
     AclRequest request;
@@ -102,8 +126,10 @@ int on_acl_check(int, void* event_data, void* userdata) try {
     request.topic = event->topic;
     request.retain = event->retain;
     request.payload = payload_of(event->payload, event->payloadlen);
-    const Decision d = check_acl(state->registry.find(event->client), request, now_seconds());
+    const Decision d = state.acl(event->client, request, now());
+    flush_log(state);
     if (d) return MOSQ_ERR_SUCCESS;
+    if (d.quiet) return MOSQ_ERR_ACL_DENIED;
     // Deliveries are checked one by one: their refusals would flood the log.
     mosquitto_log_printf(*access == Access::read ? MOSQ_LOG_DEBUG : MOSQ_LOG_NOTICE,
                          "mqchat_auth: denied %s %s \"%s\": %s",
@@ -122,16 +148,17 @@ int on_acl_check(int, void* event_data, void* userdata) try {
 }
 
 // Runs after the WRITE ACL check (which already checked the sender); checks
-// the payload the broker is about to route, never changes the topic.
-// MOSQ_ERR_ACL_DENIED makes 2.0.11 answer PUBACK/PUBREC 0x87.
+// the payload the broker is about to route, never changes the topic, and
+// applies mqchatd's control messages. MOSQ_ERR_ACL_DENIED makes 2.0.11
+// answer PUBACK/PUBREC 0x87; MOSQ_ERR_SUCCESS routes the message (a control
+// message reaches nobody: nobody may subscribe to its topic).
 int on_message(int, void* event_data, void* userdata) try {
     auto* event = static_cast<mosquitto_evt_message*>(event_data);
-    auto* state = static_cast<PluginState*>(userdata);
+    State& state = static_cast<Module*>(userdata)->state;
     if (!event->client) return MOSQ_ERR_SUCCESS;  // the broker's own messages
-    const Session* session = state->registry.find(event->client);
-    if (!session) return MOSQ_ERR_ACL_DENIED;
-    const Decision d = check_sender(*session, event->topic ? event->topic : "",
-                                    payload_of(event->payload, event->payloadlen));
+    const Decision d = state.message(event->client, event->topic ? event->topic : "",
+                                     payload_of(event->payload, event->payloadlen), now());
+    flush_log(state);
     if (d) return MOSQ_ERR_SUCCESS;
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "mqchat_auth: refused message from %s: %s",
                          client_label(event->client).c_str(), d.reason.c_str());
@@ -145,14 +172,14 @@ int on_message(int, void* event_data, void* userdata) try {
 }
 
 // Mosquitto 2.0.11 ticks about ten times a second (and after network events).
+// A kick runs on_disconnect for that client before it returns: safe, as
+// the state has already handed its list of kicks over.
 int on_tick(int, void*, void* userdata) try {
-    auto* state = static_cast<PluginState*>(userdata);
-    for (const std::string& client_id : state->registry.take_expired(now_seconds())) {
-        mosquitto_log_printf(MOSQ_LOG_NOTICE,
-                             "mqchat_auth: token of client \"%s\" expired, disconnecting it",
-                             log_safe(client_id).c_str());
+    State& state = static_cast<Module*>(userdata)->state;
+    const std::vector<std::string> kicks = state.tick(now());
+    flush_log(state);
+    for (const std::string& client_id : kicks)
         mosquitto_kick_client_by_clientid(client_id.c_str(), false);
-    }
     return MOSQ_ERR_SUCCESS;
 } catch (const std::exception& e) {
     log_failure("expiry check", &e);
@@ -164,7 +191,7 @@ int on_tick(int, void*, void* userdata) try {
 
 int on_disconnect(int, void* event_data, void* userdata) {
     auto* event = static_cast<mosquitto_evt_disconnect*>(event_data);
-    static_cast<PluginState*>(userdata)->registry.forget(event->client);
+    static_cast<Module*>(userdata)->state.disconnect(event->client);
     return MOSQ_ERR_SUCCESS;
 }
 
@@ -179,9 +206,9 @@ constexpr Callback kCallbacks[] = {
     {MOSQ_EVT_DISCONNECT, on_disconnect},
 };
 
-void unregister_all(PluginState& state) {
+void unregister_all(Module& module) {
     for (const Callback& c : kCallbacks)
-        mosquitto_callback_unregister(state.id, c.event, c.function, nullptr);
+        mosquitto_callback_unregister(module.id, c.event, c.function, nullptr);
 }
 
 }  // namespace
@@ -202,24 +229,26 @@ MQCHAT_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
         mosquitto_log_printf(MOSQ_LOG_ERR, "mqchat_auth: %s", problem->c_str());
         return MOSQ_ERR_INVAL;
     }
-    auto state = std::make_unique<PluginState>();
-    state->id = identifier;
-    state->config = std::move(std::get<Config>(loaded));
+    auto module = std::make_unique<Module>(identifier, std::move(std::get<Config>(loaded)));
     for (const Callback& c : kCallbacks) {
-        if (mosquitto_callback_register(identifier, c.event, c.function, nullptr, state.get()) !=
+        if (mosquitto_callback_register(identifier, c.event, c.function, nullptr, module.get()) !=
             MOSQ_ERR_SUCCESS) {
             mosquitto_log_printf(MOSQ_LOG_ERR, "mqchat_auth: cannot register callback %d", c.event);
-            unregister_all(*state);
+            unregister_all(*module);
             return MOSQ_ERR_UNKNOWN;
         }
     }
+    const Config& config = module->state.config();
+    const std::string rate = config.user_rate.per_second == 0
+                                 ? std::string("unlimited")
+                                 : std::to_string(config.user_rate.per_second) + "/s, burst " +
+                                       std::to_string(config.user_rate.burst);
     mosquitto_log_printf(MOSQ_LOG_INFO,
                          "mqchat_auth: checking tokens (issuer \"%s\", audience \"%s\"), "
-                         "service login %s",
-                         log_safe(state->config.issuer).c_str(),
-                         log_safe(state->config.audience).c_str(),
-                         state->config.service_key.empty() ? "off" : "on");
-    *userdata = state.release();
+                         "service login %s, user publish rate %s",
+                         log_safe(config.issuer).c_str(), log_safe(config.audience).c_str(),
+                         config.service_key.empty() ? "off" : "on", rate.c_str());
+    *userdata = module.release();
     return MOSQ_ERR_SUCCESS;
 } catch (const std::exception& e) {
     log_failure("plugin start", &e);
@@ -227,7 +256,7 @@ MQCHAT_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
 }
 
 MQCHAT_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*, int) {
-    std::unique_ptr<PluginState> state(static_cast<PluginState*>(userdata));
-    if (state) unregister_all(*state);
+    std::unique_ptr<Module> module(static_cast<Module*>(userdata));
+    if (module) unregister_all(*module);
     return MOSQ_ERR_SUCCESS;
 }

@@ -1,4 +1,5 @@
-// The plugin's decisions: CONNECT, ACL, sender check, expiry bookkeeping.
+// The plugin's decisions: CONNECT, ACL, sender check, expiry and revocation
+// bookkeeping.
 #include "policy.hpp"
 
 #include <openssl/crypto.h>
@@ -78,6 +79,7 @@ Decision check_service(const AclRequest& r) {
             return is_chat_topic(r.topic) ? allow() : deny("not a chat topic");
         case Access::write:
             if (r.retain) return deny("retained publish");
+            if (r.topic == kControlTopic) return allow();
             return is_chat_topic(r.topic) ? allow() : deny("not a chat topic");
         case Access::unsubscribe:
             return allow();
@@ -133,6 +135,7 @@ AuthResult authenticate(const Config& config, std::optional<std::string_view> us
     s.client_id = std::string(client_id);
     s.name = std::move(claims.name);
     s.exp = claims.exp;
+    s.sid = std::move(claims.sid);
     s.acl = std::move(claims.acl);
     return {std::move(s), {}};
 }
@@ -182,7 +185,11 @@ void Registry::admit(Key key, Session session) {
     if (const auto same_id = by_client_id_.find(session.client_id); same_id != by_client_id_.end())
         forget(same_id->second);
     by_client_id_[session.client_id] = key;
-    if (session.role == Role::user) by_expiry_.insert({session.exp, key});
+    if (session.role == Role::user) {
+        by_expiry_.insert({session.exp, key});
+        by_user_.emplace(session.username, key);
+        if (!session.sid.empty()) by_sid_.emplace(session.sid, key);
+    }
     sessions_.emplace(key, std::move(session));
 }
 
@@ -191,11 +198,29 @@ const Session* Registry::find(Key key) const {
     return it == sessions_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+void erase_from(std::multimap<std::string, Registry::Key, std::less<>>& index,
+                const std::string& value, Registry::Key key) {
+    const auto [first, last] = index.equal_range(value);
+    for (auto it = first; it != last; ++it)
+        if (it->second == key) {
+            index.erase(it);
+            return;
+        }
+}
+
+}  // namespace
+
 void Registry::forget(Key key) {
     const auto it = sessions_.find(key);
     if (it == sessions_.end()) return;
     const Session& s = it->second;
-    if (s.role == Role::user) by_expiry_.erase({s.exp, key});
+    if (s.role == Role::user) {
+        by_expiry_.erase({s.exp, key});
+        erase_from(by_user_, s.username, key);
+        erase_from(by_sid_, s.sid, key);
+    }
     if (const auto id = by_client_id_.find(s.client_id);
         id != by_client_id_.end() && id->second == key)
         by_client_id_.erase(id);
@@ -210,6 +235,24 @@ std::vector<std::string> Registry::take_expired(std::int64_t now) {
         forget(key);
     }
     return ids;
+}
+
+std::vector<Registry::Taken> Registry::take_indexed(const Index& index, std::string_view value) {
+    std::vector<Taken> taken;
+    const auto [first, last] = index.equal_range(value);
+    for (auto it = first; it != last; ++it)
+        taken.push_back({it->second, sessions_.at(it->second).client_id});
+    for (const Taken& t : taken)
+        forget(t.key);
+    return taken;
+}
+
+std::vector<Registry::Taken> Registry::take_session(std::string_view sid) {
+    return take_indexed(by_sid_, sid);
+}
+
+std::vector<Registry::Taken> Registry::take_user(std::string_view user) {
+    return take_indexed(by_user_, user);
 }
 
 }  // namespace mqchat::plugin

@@ -1,7 +1,7 @@
 // Every decision of the broker plugin (libmqchat_auth.so), free of Mosquitto
 // headers so it can be unit tested: who may connect, what a connection may
 // subscribe to, read and write, whether a chat payload claims the right
-// sender, and which connections have outlived their token.
+// sender, and which connections have outlived their token or been revoked.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "limits.hpp"
 #include "token/jwt.hpp"
 
 namespace mqchat::plugin {
@@ -23,7 +24,11 @@ inline constexpr std::string_view kServiceUser = "$mqchatd";
 inline constexpr std::string_view kServiceClientPrefix = "$mqchatd-";
 inline constexpr std::string_view kServiceSharedFilter = "$share/mqchatd/chat/+/messages";
 inline constexpr std::string_view kServiceFilter = "chat/+/messages";
+// mqchatd's orders to the plugin (control.hpp): only the service may publish
+// there, nobody may subscribe, and the plugin consumes every message.
+inline constexpr std::string_view kControlTopic = "$mqchatd/control";
 inline constexpr std::int64_t kMaxNbfLeeway = 60;
+inline constexpr std::int64_t kMaxUserRate = 1'000'000;  // also the largest burst
 
 struct Config {
     std::string token_key;    // HS256 key; at least token::kMinSecretBytes
@@ -31,6 +36,7 @@ struct Config {
     std::string issuer = token::kIssuer;
     std::string audience = token::kAudience;
     std::int64_t nbf_leeway = 30;
+    RateLimit user_rate;  // chat publishes per account
 };
 
 enum class Role { user, service };
@@ -42,6 +48,7 @@ struct Session {
     std::string client_id;  // kicked by this id when the token expires
     std::string name;       // the token's display name (users)
     std::int64_t exp = 0;   // seconds since the epoch (users only)
+    std::string sid;        // the token's login session; empty: none
     std::vector<token::AclEntry> acl;
 };
 
@@ -70,6 +77,9 @@ struct AclRequest {
 struct Decision {
     bool allowed = false;
     std::string reason;  // why not, for the log
+    // Refused without a log line of its own: refusals a client can repeat
+    // at will (archive closed, quota, rate) are logged once per change.
+    bool quiet = false;
 
     explicit operator bool() const { return allowed; }
 };
@@ -98,10 +108,16 @@ bool secret_equals(std::string_view a, std::string_view b);
 // The admitted connections, keyed by the broker's opaque client handle (not
 // the client id: a reconnect with the same id is authenticated before the
 // old connection is dropped, and the old one's disconnect must not erase the
-// new one's record), with an index by expiry for the periodic kick.
+// new one's record), with indexes by expiry for the periodic kick and by
+// account and token session for revocations.
 class Registry {
   public:
     using Key = const void*;
+
+    struct Taken {
+        Key key = nullptr;
+        std::string client_id;
+    };
 
     // Remembers `session` for `key`, replacing any record with the same
     // client id: the broker takes that id over for the new connection.
@@ -114,12 +130,25 @@ class Registry {
     // broker reports them gone they hold no record, so every ACL check fails.
     std::vector<std::string> take_expired(std::int64_t now);
 
+    // Removes and returns every user session whose token carries `sid`, or
+    // that belongs to account `user`: revoked, to be kicked like the expired.
+    std::vector<Taken> take_session(std::string_view sid);
+    std::vector<Taken> take_user(std::string_view user);
+
+    bool has_client_id(std::string_view client_id) const {
+        return by_client_id_.find(client_id) != by_client_id_.end();
+    }
     std::size_t size() const { return sessions_.size(); }
 
   private:
+    using Index = std::multimap<std::string, Key, std::less<>>;
+    std::vector<Taken> take_indexed(const Index& index, std::string_view value);
+
     std::unordered_map<Key, Session> sessions_;
     std::set<std::pair<std::int64_t, Key>> by_expiry_;
     std::map<std::string, Key, std::less<>> by_client_id_;
+    Index by_user_;  // user sessions only
+    Index by_sid_;   // user sessions with a sid only
 };
 
 }  // namespace mqchat::plugin

@@ -59,12 +59,6 @@ std::string mosquitto_conf(const BrokerConfig& c) {
          << "max_packet_size 131072\n"
          // The archiver must never lose a message while it is busy or reconnecting.
          << "max_queued_messages 100000\n"
-         // In 2.0.11 this is the Receive Maximum the broker announces to every
-         // client (how many QoS 1 publishes each may have unacknowledged) and
-         // the outgoing window of MQTT 3.1.1 clients. An MQTT 5 client's own
-         // Receive Maximum replaces it for what the broker sends that client
-         // (property_process_connect): the archiver asks for 1024, so this
-         // value does not limit it.
          << "max_inflight_messages 100\n"
          << "persistence true\n"
          << "persistence_location " << c.persistence_dir << "/\n"
@@ -76,10 +70,10 @@ std::string mosquitto_conf(const BrokerConfig& c) {
          << "plugin_opt_service_key_file " << c.service_key_file << "\n"
          << "plugin_opt_issuer mqchatd\n"
          << "plugin_opt_audience mqtt\n"
-         << "plugin_opt_nbf_leeway 30\n";
-    if (c.user_rate) conf << "plugin_opt_user_rate " << *c.user_rate << "\n";
-    if (c.user_burst) conf << "plugin_opt_user_burst " << *c.user_burst << "\n";
-    conf << "listener " << c.mqtt.port << " " << c.mqtt.host << "\n"
+         << "plugin_opt_nbf_leeway 30\n"
+         << "plugin_opt_user_rate " << c.user_rate << "\n"
+         << "plugin_opt_user_burst " << c.user_burst << "\n"
+         << "listener " << c.mqtt.port << " " << c.mqtt.host << "\n"
          << "protocol mqtt\n"
          << "listener " << c.ws.port << " " << c.ws.host << "\n"
          << "protocol websockets\n";

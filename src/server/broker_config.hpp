@@ -1,7 +1,7 @@
 // The mosquitto.conf that `mqchatd serve` writes for its embedded broker.
 #pragma once
 
-#include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,10 +18,10 @@ struct BrokerConfig {
     std::string persistence_dir;   // <data>/mosquitto
     std::string log_file;          // <data>/mosquitto.log
     std::string run_as_user;       // mosquitto's "user": only acted on when started as root
-    // The plugin's publish limit per account (plugin_opt_user_rate, messages
-    // per second, and plugin_opt_user_burst); unset: the plugin's default.
-    std::optional<int> user_rate;
-    std::optional<int> user_burst;
+    // The plugin's per-account publish limit: chat messages per second (0:
+    // unlimited) and the burst allowed after a pause.
+    std::int64_t user_rate = 100;
+    std::int64_t user_burst = 2000;
 };
 
 // Empty when every path can be written into mosquitto.conf (which has no

@@ -225,7 +225,7 @@ int apply_user_limits(const ServeArgs& a, ServeOptions& o) {
         return invalid_input(
             "--user-quota: expected a size such as 100M, 2G or 0 (unlimited), not " + a.user_quota);
     o.user_quota_bytes = *quota;
-    if (a.user_rate && *a.user_rate < 1) return invalid_input("--user-rate must be at least 1");
+    if (a.user_rate && *a.user_rate < 0) return invalid_input("--user-rate must be 0 (unlimited) or more");
     if (a.user_burst && *a.user_burst < 1) return invalid_input("--user-burst must be at least 1");
     o.user_rate = a.user_rate;
     o.user_burst = a.user_burst;
@@ -303,14 +303,13 @@ int run_mqchatd(int argc, char** argv) {
     serve_args.embedded_only.push_back(
         serve_cmd
             ->add_option("--user-rate", serve_args.user_rate,
-                         "Chat messages per second the broker takes from one account (default: "
-                         "the plugin's)")
+                         "Chat messages per second the broker takes from one account (default "
+                         "100; 0: unlimited)")
             ->type_name("N"));
     serve_args.embedded_only.push_back(
         serve_cmd
             ->add_option("--user-burst", serve_args.user_burst,
-                         "Messages one account may send at once above its rate (default: the "
-                         "plugin's)")
+                         "Messages one account may send at once above its rate (default 2000)")
             ->type_name("N"));
     serve_cmd->callback([&] { command = Command::serve; });
 

@@ -93,8 +93,8 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
     // mosquitto started as root drops to user "mosquitto", which could then
     // not read our 0600 key files: keep it as whoever runs mqchatd.
     c.run_as_user = effective_user_name();
-    c.user_rate = o.user_rate;
-    c.user_burst = o.user_burst;
+    if (o.user_rate) c.user_rate = *o.user_rate;
+    if (o.user_burst) c.user_burst = *o.user_burst;
     return c;
 }
 

@@ -215,7 +215,9 @@ Verified verify(std::string_view token, std::string_view secret, const VerifyOpt
         return refuse("sub missing or invalid");
     if (!read_string(*payload, "name", c.name, false)) return refuse("name is not a string");
     if (!read_string(*payload, "jti", c.jti, false)) return refuse("jti is not a string");
-    if (!read_string(*payload, "sid", c.sid, false)) return refuse("sid is not a string");
+    if (!read_string(*payload, "sid", c.sid, false) ||
+        (payload->contains("sid") && (c.sid.empty() || c.sid.size() > kMaxSidBytes)))
+        return refuse("sid is not a string of 1 to 64 bytes");
     auto acl = read_acl(*payload);
     if (!acl) return refuse("malformed acl claim");
     c.acl = std::move(*acl);

@@ -1,4 +1,4 @@
-// The mqchat token: HS256 JWTs minted by mqchatd and checked by the
+// The mqchat token (SPEC §4): HS256 JWTs minted by mqchatd and checked by the
 // broker plugin. Strict by construction: the algorithm is pinned, keys under
 // 32 bytes are refused, exp must be an integer, iss and aud must match.
 #pragma once
@@ -14,6 +14,7 @@ namespace mqchat::token {
 inline constexpr std::size_t kMinSecretBytes = 32;
 inline constexpr std::size_t kMaxTokenBytes = 16 * 1024;
 inline constexpr std::int64_t kMaxTokenLifetime = 86400;
+inline constexpr std::size_t kMaxSidBytes = 64;
 inline constexpr const char* kIssuer = "mqchatd";
 inline constexpr const char* kAudience = "mqtt";
 
@@ -29,7 +30,9 @@ struct Claims {
     std::string sub;   // account id = MQTT username
     std::string name;  // display name
     std::string jti;   // token id
-    std::string sid;   // login session: first 32 hex of its token_hash; empty: not sent
+    // The login session's id (32 hex digits from mqchatd); empty: none, and
+    // then the token can be revoked only with its whole account.
+    std::string sid;
     std::string iss = kIssuer;
     std::string aud = kAudience;
     std::int64_t iat = 0;
@@ -61,7 +64,8 @@ struct Verified {
 // header (alg exactly HS256, no "crit"), signature (constant time), integer
 // exp in the future (no leeway: expiry is enforced to the second) and at most
 // max_lifetime (+ leeway) away, nbf/iat not
-// in the future beyond the leeway, iss, aud, a usable sub, a well-formed acl.
+// in the future beyond the leeway, iss, aud, a usable sub, a well-formed acl,
+// and a sid, when present, of 1 to kMaxSidBytes bytes.
 Verified verify(std::string_view token, std::string_view secret, const VerifyOptions& options);
 
 // base64url without padding (RFC 4648 §5), as JWTs use it.

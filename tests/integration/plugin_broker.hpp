@@ -1,9 +1,10 @@
 // A real Mosquitto with libmqchat_auth.so loaded, the key files it reads,
 // tokens minted with those keys, and mosquitto_pub/mosquitto_sub runs with
 // credentials whose client-visible outcome (exit status, CONNACK, SUBACK and
-// PUBACK reason codes) the plugin tests look at.
+// PUBACK reason codes) the plugin tests look at, and the checks of those outcomes.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/broker.hpp"
@@ -97,6 +99,15 @@ inline Credentials user(const std::string& sub, const std::vector<std::string>& 
     return {sub, token::sign(claims_for(sub, rooms, lifetime), kTokenKey), sub + "-test"};
 }
 
+// A token of `sub` for #general from the login session `sid` (empty: a
+// token without sid), connecting as "<sub>-<suffix>".
+inline Credentials session_user(const std::string& sub, const std::string& sid,
+                                const std::string& suffix) {
+    token::Claims c = claims_for(sub, {"general"});
+    c.sid = sid;
+    return {sub, token::sign(c, kTokenKey), sub + "-" + suffix};
+}
+
 inline Credentials service(const std::string& suffix = "archiver") {
     return {"$mqchatd", kServiceKey, "$mqchatd-" + suffix};
 }
@@ -115,12 +126,13 @@ inline std::string canonical(const std::string& user, const std::string& text,
 
 class AuthBroker {
   public:
-    AuthBroker() {
+    // `extra_config`: more mosquitto.conf lines, e.g. "plugin_opt_user_rate 1\n".
+    explicit AuthBroker(const std::string& extra_config = "") {
         write_key(keys_, "token.key", kTokenKey);
         write_key(keys_, "service.key", kServiceKey);
         BrokerOptions options;
         options.allow_anonymous = false;
-        options.extra_config = plugin_config(keys_.path());
+        options.extra_config = plugin_config(keys_.path()) + extra_config;
         broker_ = std::make_unique<Mosquitto>(options);
     }
 
@@ -240,5 +252,56 @@ class Sub {
   private:
     std::unique_ptr<Process> process_;
 };
+
+// A CONNECT refusal as mosquitto_pub -V 5 reports it: CONNACK 0x87 becomes
+// the exit status, and nothing was published.
+inline testing::AssertionResult connect_refused(const RunResult& r) {
+    if (r.status != kNotAuthorized)
+        return testing::AssertionFailure() << "exit status " << r.status << ", stderr: " << r.err;
+    if (r.err.find("Connection error: Not authorized") == std::string::npos)
+        return testing::AssertionFailure() << "stderr: " << r.err;
+    if (puback_code(r)) return testing::AssertionFailure() << "published: " << r.out;
+    return testing::AssertionSuccess();
+}
+
+// A PUBLISH refusal: the connection stands, PUBACK carries 0x87, and
+// mosquitto_pub warns on stderr (its exit status stays 0).
+inline testing::AssertionResult publish_refused(const RunResult& r) {
+    const auto code = puback_code(r);
+    if (!code) return testing::AssertionFailure() << "no PUBACK: " << r.out << r.err;
+    if (*code != kNotAuthorized) return testing::AssertionFailure() << "PUBACK " << *code;
+    if (r.err.find("Publish 1 failed: Not authorized") == std::string::npos)
+        return testing::AssertionFailure() << "stderr: " << r.err;
+    return testing::AssertionSuccess();
+}
+
+// Accepted: PUBACK 0, or 0x10 "no matching subscribers".
+inline testing::AssertionResult publish_accepted(const RunResult& r) {
+    const auto code = puback_code(r);
+    if (r.status != 0 || !code || (*code != 0 && *code != 16))
+        return testing::AssertionFailure()
+               << "exit " << r.status << ", PUBACK " << (code ? *code : -1) << ": " << r.err;
+    return testing::AssertionSuccess();
+}
+
+// A subscription the broker refused: SUBACK 0x87, and mosquitto_sub gives up
+// because its only subscription was denied.
+inline testing::AssertionResult subscribe_refused(Sub& sub) {
+    const auto code = sub.suback_code();
+    if (!code) return testing::AssertionFailure() << "no SUBACK: " << sub.process().err();
+    if (*code != kNotAuthorized) return testing::AssertionFailure() << "SUBACK " << *code;
+    if (!sub.process().wait_for_err("All subscription requests were denied"))
+        return testing::AssertionFailure() << "stderr: " << sub.process().err();
+    return testing::AssertionSuccess();
+}
+
+inline bool log_has(const AuthBroker& broker, const std::string& needle) {
+    const auto until = std::chrono::steady_clock::now() + kDeadline;
+    while (broker.log().find(needle) == std::string::npos) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
 
 }  // namespace testsupport::plugin

@@ -23,57 +23,6 @@ using nlohmann::json;
 const std::string kGeneral = room_topic("general");
 const std::string kHs256Header = R"({"alg":"HS256","typ":"JWT"})";
 
-// A CONNECT refusal as mosquitto_pub -V 5 reports it: CONNACK 0x87 becomes
-// the exit status, and nothing was published.
-testing::AssertionResult connect_refused(const RunResult& r) {
-    if (r.status != kNotAuthorized)
-        return testing::AssertionFailure() << "exit status " << r.status << ", stderr: " << r.err;
-    if (r.err.find("Connection error: Not authorized") == std::string::npos)
-        return testing::AssertionFailure() << "stderr: " << r.err;
-    if (puback_code(r)) return testing::AssertionFailure() << "published: " << r.out;
-    return testing::AssertionSuccess();
-}
-
-// A PUBLISH refusal: the connection stands, PUBACK carries 0x87, and
-// mosquitto_pub warns on stderr (its exit status stays 0).
-testing::AssertionResult publish_refused(const RunResult& r) {
-    const auto code = puback_code(r);
-    if (!code) return testing::AssertionFailure() << "no PUBACK: " << r.out << r.err;
-    if (*code != kNotAuthorized) return testing::AssertionFailure() << "PUBACK " << *code;
-    if (r.err.find("Publish 1 failed: Not authorized") == std::string::npos)
-        return testing::AssertionFailure() << "stderr: " << r.err;
-    return testing::AssertionSuccess();
-}
-
-// Accepted: PUBACK 0, or 0x10 "no matching subscribers".
-testing::AssertionResult publish_accepted(const RunResult& r) {
-    const auto code = puback_code(r);
-    if (r.status != 0 || !code || (*code != 0 && *code != 16))
-        return testing::AssertionFailure()
-               << "exit " << r.status << ", PUBACK " << (code ? *code : -1) << ": " << r.err;
-    return testing::AssertionSuccess();
-}
-
-// A subscription the broker refused: SUBACK 0x87, and mosquitto_sub gives up
-// because its only subscription was denied.
-testing::AssertionResult subscribe_refused(Sub& sub) {
-    const auto code = sub.suback_code();
-    if (!code) return testing::AssertionFailure() << "no SUBACK: " << sub.process().err();
-    if (*code != kNotAuthorized) return testing::AssertionFailure() << "SUBACK " << *code;
-    if (!sub.process().wait_for_err("All subscription requests were denied"))
-        return testing::AssertionFailure() << "stderr: " << sub.process().err();
-    return testing::AssertionSuccess();
-}
-
-bool log_has(const AuthBroker& broker, const std::string& needle) {
-    const auto until = std::chrono::steady_clock::now() + kDeadline;
-    while (broker.log().find(needle) == std::string::npos) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
-
 RunResult connect_with_token(const AuthBroker& broker, const std::string& token,
                              const std::string& user = "alice") {
     return publish_as(broker, {user, token, user + "-test"}, kGeneral, canonical(user, "hi"));

@@ -487,6 +487,49 @@ TEST(JwtVerify, RefusesANonStringNameOrJti) {
     EXPECT_TRUE(refused(check_claims(c)));
 }
 
+// --- sid -----------------------------------------------------------------------------------
+
+TEST(JwtSid, RoundTripsWhenPresentAndIsLeftOutWhenEmpty) {
+    Claims with = sample();
+    with.sid = "0123456789abcdef0123456789abcdef";
+    const Verified v = check(sign(with, kKey));
+    ASSERT_TRUE(v.claims) << v.error;
+    EXPECT_EQ(v.claims->sid, with.sid);
+
+    const std::string without = sign(sample(), kKey);
+    const auto payload = base64url_decode(
+        without.substr(without.find('.') + 1, without.rfind('.') - without.find('.') - 1));
+    ASSERT_TRUE(payload);
+    EXPECT_FALSE(json::parse(*payload).contains("sid"));
+    const Verified v2 = check(without);
+    ASSERT_TRUE(v2.claims) << v2.error;
+    EXPECT_EQ(v2.claims->sid, "");
+}
+
+TEST(JwtSid, AcceptsAnyStringOfOneTo64Bytes) {
+    for (const std::string& sid : {std::string("a"), std::string(64, 'f'),
+                                   std::string("0123456789abcdef0123456789abcdef")}) {
+        json c = good_claims();
+        c["sid"] = sid;
+        const Verified v = check_claims(c);
+        EXPECT_TRUE(accepted(v)) << sid;
+        if (v.claims) {
+            EXPECT_EQ(v.claims->sid, sid);
+        }
+    }
+}
+
+TEST(JwtSid, RefusesASidThatIsNotAShortString) {
+    for (const json& sid : {json(""), json(std::string(65, 'a')), json(42), json(nullptr),
+                            json::array({"abc"}), json::object(), json(true)}) {
+        json c = good_claims();
+        c["sid"] = sid;
+        const Verified v = check_claims(c);
+        EXPECT_TRUE(refused(v)) << sid.dump();
+        EXPECT_NE(v.error.find("sid"), std::string::npos) << v.error;
+    }
+}
+
 // --- acl -----------------------------------------------------------------------------------
 
 TEST(JwtVerify, RefusesAMalformedAcl) {

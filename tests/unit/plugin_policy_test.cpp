@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +99,15 @@ TEST(PluginAuth, AdmitsAValidTokenAndRemembersItsClaims) {
     EXPECT_EQ(r.session->name, "Alice");
     EXPECT_EQ(r.session->exp, kNow + 900);
     EXPECT_EQ(r.session->acl, claims().acl);
+    EXPECT_EQ(r.session->sid, "");
+}
+
+TEST(PluginAuth, RemembersTheTokensSession) {
+    token::Claims c = claims();
+    c.sid = "0123456789abcdef0123456789abcdef";
+    const AuthResult r = connect("alice", token_for(c), "alice-laptop");
+    ASSERT_TRUE(r.session) << r.refusal;
+    EXPECT_EQ(r.session->sid, c.sid);
 }
 
 TEST(PluginAuth, RefusesNoCredentials) {
@@ -293,6 +303,26 @@ TEST(PluginAcl, ServiceSubscribesToTheArchiveFiltersOnly) {
         EXPECT_FALSE(subscribe(s, filter)) << filter;
 }
 
+TEST(PluginAcl, OnlyTheServicePublishesOnTheControlTopic) {
+    EXPECT_TRUE(write(service_session(), "$mqchatd/control", R"({"kind":"archive","open":true})"));
+    EXPECT_FALSE(write(service_session(), "$mqchatd/control", "{}", /*retain=*/true));
+    for (const char* topic : {"$mqchatd/control/x", "$mqchatd", "$mqchatd/Control"})
+        EXPECT_FALSE(write(service_session(), topic, "{}")) << topic;
+    // Not even a token that names it.
+    const Session s = user_session({{"allow", "all", "$mqchatd/control"}});
+    EXPECT_FALSE(write(s, "$mqchatd/control", R"({"kind":"archive","open":false})"));
+}
+
+TEST(PluginAcl, NobodySubscribesToOrReadsTheControlTopic) {
+    const Session user = user_session({{"allow", "all", "$mqchatd/control"}});
+    for (const Session& s : {user, service_session()}) {
+        for (const char* filter : {"$mqchatd/control", "$mqchatd/#", "$mqchatd/+", "+/control", "#",
+                                   "+/+", "$share/mqchatd/$mqchatd/control"})
+            EXPECT_FALSE(subscribe(s, filter)) << s.username << " " << filter;
+        EXPECT_FALSE(read(s, "$mqchatd/control")) << s.username;
+    }
+}
+
 TEST(PluginAcl, ServiceReadsAndWritesChatTopicsOfValidRooms) {
     const Session s = service_session();
     EXPECT_TRUE(read(s, "chat/any-room.1_x/messages"));
@@ -457,6 +487,64 @@ TEST(PluginRegistry, ReadmittingTheSameHandleReplacesItsRecord) {
     EXPECT_EQ(r.take_expired(kNow + 20), std::vector<std::string>{"alice-2"});
 }
 
+Session session_of(const std::string& user, const std::string& client_id, const std::string& sid) {
+    Session s = user_session();
+    s.username = user;
+    s.client_id = client_id;
+    s.sid = sid;
+    return s;
+}
+
+std::vector<std::string> ids(const std::vector<Registry::Taken>& taken) {
+    std::vector<std::string> out;
+    for (const auto& t : taken)
+        out.push_back(t.client_id);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(PluginRegistry, TakesTheSessionsOfATokenSession) {
+    Registry r;
+    r.admit(&handles[0], session_of("alice", "alice-1", "s1"));
+    r.admit(&handles[1], session_of("alice", "alice-2", "s1"));
+    r.admit(&handles[2], session_of("alice", "alice-3", "s2"));
+    r.admit(&handles[3], session_of("alice", "alice-4", ""));
+    r.admit(&handles[4], service_session());
+    EXPECT_TRUE(r.take_session("").empty());  // no sid: revocable by account only
+    EXPECT_EQ(ids(r.take_session("s1")), (std::vector<std::string>{"alice-1", "alice-2"}));
+    EXPECT_EQ(r.find(&handles[0]), nullptr);
+    EXPECT_TRUE(r.take_session("s1").empty());
+    EXPECT_EQ(r.size(), 3U);
+    EXPECT_FALSE(r.has_client_id("alice-1"));
+    EXPECT_TRUE(r.has_client_id("alice-3"));
+}
+
+TEST(PluginRegistry, TakesEveryUserSessionOfAnAccount) {
+    Registry r;
+    r.admit(&handles[0], session_of("alice", "alice-1", "s1"));
+    r.admit(&handles[1], session_of("alice", "alice-2", ""));
+    r.admit(&handles[2], session_of("alice-bob", "alice-bob-1", "s3"));
+    r.admit(&handles[3], service_session());
+    EXPECT_TRUE(r.take_user("$mqchatd").empty());  // the service is no account
+    EXPECT_EQ(ids(r.take_user("alice")), (std::vector<std::string>{"alice-1", "alice-2"}));
+    EXPECT_TRUE(r.take_session("s1").empty());  // gone from every index
+    EXPECT_TRUE(r.take_expired(INT64_MAX - 1) == std::vector<std::string>{"alice-bob-1"});
+}
+
+TEST(PluginRegistry, IndexesFollowReplacementsAndForgets) {
+    Registry r;
+    r.admit(&handles[0], session_of("alice", "alice-1", "s1"));
+    r.admit(&handles[1], session_of("alice", "alice-1", "s2"));  // same client id
+    r.forget(&handles[0]);                                       // its late disconnect
+    EXPECT_TRUE(r.take_session("s1").empty());
+    r.admit(&handles[1], session_of("bob", "bob-1", "s3"));  // same handle again
+    EXPECT_TRUE(r.take_session("s2").empty());
+    EXPECT_TRUE(r.take_user("alice").empty());
+    r.forget(&handles[1]);
+    EXPECT_TRUE(r.take_user("bob").empty());
+    EXPECT_EQ(r.size(), 0U);
+}
+
 // --- helpers ------------------------------------------------------------------------------
 
 TEST(PluginLogSafe, KeepsPrintableAsciiOnly) {
@@ -519,6 +607,16 @@ TEST_F(PluginConfig, DefaultsAndNoServiceKey) {
     EXPECT_EQ(c.audience, "mqtt");
     EXPECT_EQ(c.nbf_leeway, 30);
     EXPECT_TRUE(c.service_key.empty());
+    EXPECT_EQ(c.user_rate.per_second, 100);
+    EXPECT_EQ(c.user_rate.burst, 2000);
+}
+
+TEST_F(PluginConfig, ReadsThePublishRate) {
+    const auto loaded = load_config(
+        {{"key_file", write("token.key", kKey)}, {"user_rate", "0"}, {"user_burst", "1000000"}});
+    ASSERT_TRUE(std::holds_alternative<Config>(loaded)) << std::get<std::string>(loaded);
+    EXPECT_EQ(std::get<Config>(loaded).user_rate.per_second, 0);
+    EXPECT_EQ(std::get<Config>(loaded).user_rate.burst, 1'000'000);
 }
 
 TEST_F(PluginConfig, RefusesMissingOrWeakKeys) {
@@ -547,13 +645,20 @@ TEST_F(PluginConfig, RefusesMissingOrWeakKeys) {
 
 TEST_F(PluginConfig, RefusesUnknownOptionsAndBadValues) {
     const std::string key = write("token.key", kKey);
-    for (const Options& options : std::vector<Options>{{{"key_file", key}, {"keyfile", key}},
-                                                       {{"key_file", key}, {"nbf_leeway", "61"}},
-                                                       {{"key_file", key}, {"nbf_leeway", "-1"}},
-                                                       {{"key_file", key}, {"nbf_leeway", "10s"}},
-                                                       {{"key_file", key}, {"nbf_leeway", ""}},
-                                                       {{"key_file", key}, {"issuer", ""}},
-                                                       {{"key_file", key}, {"audience", ""}}})
+    for (const Options& options :
+         std::vector<Options>{{{"key_file", key}, {"keyfile", key}},
+                              {{"key_file", key}, {"nbf_leeway", "61"}},
+                              {{"key_file", key}, {"nbf_leeway", "-1"}},
+                              {{"key_file", key}, {"nbf_leeway", "10s"}},
+                              {{"key_file", key}, {"nbf_leeway", ""}},
+                              {{"key_file", key}, {"issuer", ""}},
+                              {{"key_file", key}, {"audience", ""}},
+                              {{"key_file", key}, {"user_rate", "-1"}},
+                              {{"key_file", key}, {"user_rate", "1e3"}},
+                              {{"key_file", key}, {"user_rate", "1000001"}},
+                              {{"key_file", key}, {"user_burst", "0"}},
+                              {{"key_file", key}, {"user_burst", " 5"}},
+                              {{"key_file", key}, {"archive_gate", "1"}}})
         EXPECT_TRUE(std::holds_alternative<std::string>(load_config(options)))
             << options.back().first << "=" << options.back().second;
 }

@@ -58,8 +58,17 @@ TEST(ServerBrokerConfig, HasEverySettingTheDesignAsksFor) {
           "plugin /opt/mqchat/bin/libmqchat_auth.so",
           "plugin_opt_key_file /var/lib/mqchatd/token.key",
           "plugin_opt_service_key_file /var/lib/mqchatd/service.key", "plugin_opt_issuer mqchatd",
-          "plugin_opt_audience mqtt"})
+          "plugin_opt_audience mqtt", "plugin_opt_user_rate 100", "plugin_opt_user_burst 2000"})
         EXPECT_TRUE(has_line(conf, line)) << line << "\n" << conf;
+}
+
+TEST(ServerBrokerConfig, PassesThePublishRateToThePlugin) {
+    BrokerConfig c = sample_config();
+    c.user_rate = 0;
+    c.user_burst = 1000;
+    const std::string conf = mosquitto_conf(c);
+    EXPECT_TRUE(has_line(conf, "plugin_opt_user_rate 0")) << conf;
+    EXPECT_TRUE(has_line(conf, "plugin_opt_user_burst 1000")) << conf;
 }
 
 TEST(ServerBrokerConfig, ListenersComeLastWithTheirProtocols) {
