@@ -9,6 +9,7 @@
 #include "time_format.hpp"
 #include "unicode_width.hpp"
 #include "utf8.hpp"
+#include "viewport.hpp"
 
 namespace mqchat {
 namespace {
@@ -175,40 +176,25 @@ void draw_row(Screen& screen, int y, const Row& row) {
         screen.put(y, seg.col, seg.text, seg.style);
 }
 
-// Where a wrapped row came from: the message and its row counted from the
-// message's last (a divider above a message counts as one more of its rows).
-struct RowOrigin {
-    const std::string* id;
-    int row;
-};
-
 // The pane, bottom-up: only as many messages as the view (plus a page for
 // scrolling) needs are wrapped, so a long scrollback costs little per frame.
-// Scrolled up, the view stays on its anchor message however much arrives below.
+// Scrolled up, the view stays on its anchor message however much arrives below
+// (the viewport finds it among the rows placed here).
 void draw_pane(Screen& screen, const RoomState& room, int top, int height, LayoutReport& report) {
     const int width = screen.width();
     const Columns c = columns_for(width);
     const auto& entries = room.log.entries();
-    const bool anchored = room.scroll > 0 && !room.scroll_anchor.empty();
-    std::optional<int> anchor_scroll;  // rows below the anchor, once it is wrapped
-    std::vector<Row> rows;             // newest first
-    std::vector<RowOrigin> origins;    // one per row
+    ViewPlacement view(room.viewport);
+    std::vector<Row> rows;  // newest first
     int divider_count = 0;
     std::optional<std::int64_t> newer_day;  // of the message below, while walking up
     std::int64_t newer_time = 0;
     const std::string* newer_id = nullptr;  // the entry just below
     int newer_rows = 0;
     int newer_first = 0;
-    // Where the anchor message starts, from its rows (its date row, wrapped
-    // with the next older entry, may still add one).
-    const auto anchor_at = [&](int first, int count) {
-        return first + std::clamp(room.scroll_anchor_row, 0, count - 1) + room.scroll_moved;
-    };
     bool all = true;
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-        const int scroll = anchor_scroll ? std::max(*anchor_scroll, 0)
-                           : anchored    ? -1
-                                         : room.scroll;
+        const int scroll = view.known_scroll();
         if (scroll >= 0 && static_cast<int>(rows.size()) >= scroll + 2 * height + 3) {
             all = false;
             break;
@@ -221,9 +207,7 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
             const auto day = local_day(t);
             if (day && newer_day && *day != *newer_day && newer_id) {
                 rows.push_back(day_row(width, newer_time));
-                origins.push_back({newer_id, newer_rows++});
-                if (anchored && *newer_id == room.scroll_anchor)
-                    anchor_scroll = anchor_at(newer_first, newer_rows);
+                view.place(*newer_id, newer_first, ++newer_rows);  // the anchor may be this row
             }
             newer_day = day;
             newer_time = t;
@@ -236,27 +220,16 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
             std::next(it) != entries.rend())
             rows.push_back(divider_row(width, divider_count));
         const int count = static_cast<int>(rows.size()) - first;
-        for (int i = 0; i < count; ++i)
-            origins.push_back({&it->message.id, i});
         newer_id = &it->message.id;
         newer_rows = count;
         newer_first = first;
-        // Keys since the last frame moved the view by rows from the anchor,
-        // not from the newest row: what arrived meanwhile does not count.
-        if (anchored && it->message.id == room.scroll_anchor)
-            anchor_scroll = anchor_at(first, count);
+        view.place(it->message.id, first, count);
     }
     const int total = static_cast<int>(rows.size());
     report.pane_height = height;
     report.max_scroll = std::max(total - height, 0);
-    // An anchor gone from the scrollback (trimmed) leaves the view at the top.
-    const int wanted = anchor_scroll.value_or(anchored ? report.max_scroll : room.scroll);
-    const int scroll = std::clamp(wanted, 0, report.max_scroll);
-    report.scroll = scroll;
-    if (scroll > 0 && scroll < total) {
-        report.anchor_id = *origins[static_cast<std::size_t>(scroll)].id;
-        report.anchor_row = origins[static_cast<std::size_t>(scroll)].row;
-    }
+    view.report_view(report);
+    const int scroll = report.scroll;
     report.top_visible = all && scroll + height >= total;
     for (int i = 0; i < height; ++i) {
         const int index = scroll + i;  // 0 = newest row
@@ -265,7 +238,8 @@ void draw_pane(Screen& screen, const RoomState& room, int top, int height, Layou
     }
     if (scroll > 0) {
         std::string more = " ↓ more below";
-        if (room.new_below > 0) more += " (" + std::to_string(room.new_below) + " new)";
+        if (const int n = room.viewport.new_below(); n > 0)
+            more += " (" + std::to_string(n) + " new)";
         more += " · Esc returns ";
         const int y = top + height - 1;
         screen.fill(y, 0, width, Style{Color::normal, false, false, true});

@@ -13,7 +13,6 @@ namespace mqchat {
 namespace {
 
 constexpr std::size_t kMaxRooms = 20;
-constexpr int kWheelRows = 3;
 constexpr std::size_t kMaxCompletions = 50;
 
 char lower(char c) {
@@ -108,26 +107,12 @@ std::vector<Action> ChatModel::on_key(const Key& key, std::int64_t now_ms) {
         return {};
     }
     completions_.clear();
+    if (rooms_[active_].viewport.on_key(key)) return {};
     switch (key.kind) {
         case Key::Kind::enter:
             return submit(now_ms);
         case Key::Kind::paste:
             return on_paste(key.text);
-        case Key::Kind::page_up:
-            scroll_by(std::max(pane_height_ - 2, 1));
-            return {};
-        case Key::Kind::page_down:
-            scroll_by(-std::max(pane_height_ - 2, 1));
-            return {};
-        case Key::Kind::wheel_up:
-            scroll_by(kWheelRows);
-            return {};
-        case Key::Kind::wheel_down:
-            scroll_by(-kWheelRows);
-            return {};
-        case Key::Kind::escape:
-            scroll_by(-rooms_[active_].scroll);
-            return {};
         case Key::Kind::ctrl:
             if (key.letter == 'c') {
                 quitting_ = true;
@@ -202,11 +187,8 @@ std::vector<Action> ChatModel::send_text(const std::string& text, MessageKind ki
     const std::string id = m.id;
     LogEntry e{std::move(m), true, false, Delivery::pending};
     if (r.log.append(std::move(e))) pending_.emplace(id, r.name);
-    r.scroll = 0;
-    r.scroll_anchor.clear();
-    r.scroll_moved = 0;
-    r.new_below = 0;
-    r.divider_before.clear();  // answering means the rest has been read
+    r.viewport.follow_newest();  // to see what was sent
+    r.divider_before.clear();    // answering means the rest has been read
     return {std::move(publish)};
 }
 
@@ -239,9 +221,11 @@ std::vector<Action> ChatModel::part(std::int64_t now_ms) {
         return {};
     }
     const std::string name = rooms_[active_].name;
+    const Viewport parted = rooms_[active_].viewport;  // the pane it leaves to the next room
     rooms_.erase(rooms_.begin() + static_cast<std::ptrdiff_t>(active_));
     const std::size_t next = std::min(active_, rooms_.size() - 1);
     active_ = next;
+    rooms_[next].viewport.take_pane(parted);
     switch_to(next);
     return {Action{Action::Kind::part, name, {}, {}, {}}};
 }
@@ -278,26 +262,19 @@ std::vector<Action> ChatModel::answer_prompt(const Key& key, std::int64_t now_ms
 
 void ChatModel::switch_to(std::size_t index) {
     if (index >= rooms_.size()) return;
-    if (index != active_ && active_ < rooms_.size()) rooms_[active_].divider_before.clear();
-    if (index != active_) want_older_ = false;  // asked in the room left behind
+    if (index != active_) {
+        Viewport& next = rooms_[index].viewport;
+        if (active_ < rooms_.size()) {
+            rooms_[active_].divider_before.clear();
+            next.take_pane(rooms_[active_].viewport);
+        }
+        next.forget_older_wish();  // asked in the room left behind
+    }
     active_ = index;
     RoomState& r = rooms_[active_];
     if (r.unread == 0) r.divider_before.clear();
     r.unread = 0;
     r.mentions = 0;
-}
-
-void ChatModel::scroll_by(int rows) {
-    RoomState& r = rooms_[active_];
-    if (rows > 0 && r.scroll + rows > max_scroll_) want_older_ = true;
-    const int target = std::clamp(r.scroll + rows, 0, std::max(max_scroll_, 0));
-    r.scroll_moved += target - r.scroll;  // counted from the anchor at the next frame
-    r.scroll = target;
-    if (r.scroll == 0) {  // back at the newest: follow it again
-        r.scroll_anchor.clear();
-        r.scroll_moved = 0;
-        r.new_below = 0;
-    }
 }
 
 // --- completion
@@ -362,8 +339,8 @@ void ChatModel::on_message(const std::string& room_name, Message message) {
         if (r->unread == 0) r->divider_before = id;
         ++r->unread;
         if (mention) ++r->mentions;
-    } else if (r->scroll > 0) {
-        ++r->new_below;
+    } else {
+        r->viewport.on_new_below();
     }
 }
 
@@ -445,26 +422,15 @@ void ChatModel::notice_here(const std::string& text, std::int64_t now_ms) {
     notice(rooms_[active_].name, text, now_ms);
 }
 
+// A log trimmed to its capacity has no room for an older page.
+bool ChatModel::can_fetch_older(const RoomState& r) const {
+    return settings_.has_server && r.history_loaded && !r.history_complete && !r.loading_older &&
+           !r.log.trimmed();
+}
+
 std::vector<Action> ChatModel::after_layout(const LayoutReport& report) {
-    if (report.pane_height <= 0) return {};  // too short for a pane: keep the scroll as it was
-    pane_height_ = std::max(report.pane_height, 1);
-    max_scroll_ = report.max_scroll;
     RoomState& r = rooms_[active_];
-    if (report.scroll >= 0) {
-        r.scroll = report.scroll;
-        r.scroll_anchor = report.anchor_id;
-        r.scroll_anchor_row = report.anchor_row;
-        r.scroll_moved = 0;
-    }
-    r.scroll = std::clamp(r.scroll, 0, std::max(max_scroll_, 0));
-    if (r.scroll == 0) r.new_below = 0;  // e.g. a wider terminal unwrapped the rest
-    const bool can_fetch = settings_.has_server && r.history_loaded && !r.history_complete &&
-                           !r.loading_older && !r.log.trimmed();
-    if (!want_older_ || !report.top_visible || !can_fetch) {
-        if (!report.top_visible) want_older_ = false;
-        return {};
-    }
-    want_older_ = false;
+    if (!r.viewport.after_layout(report, can_fetch_older(r))) return {};
     const std::string before = r.log.oldest_id();
     if (before.empty()) return {};
     r.loading_older = true;

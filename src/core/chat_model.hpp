@@ -14,6 +14,7 @@
 #include "line_editor.hpp"
 #include "message_id.hpp"
 #include "room_log.hpp"
+#include "viewport.hpp"  // also LayoutReport, which the app reaches through this header
 
 namespace mqchat {
 
@@ -26,16 +27,10 @@ struct RoomState {
     int unread = 0;
     int mentions = 0;
     std::string divider_before;  // id of the first unread message shown on return
-    int scroll = 0;              // rows scrolled up from the newest line
-    // While scrolled up, the message on the view's bottom row and which of
-    // its rows (0 = its last): new messages below must not move the view.
-    std::string scroll_anchor;
-    int scroll_anchor_row = 0;
-    int scroll_moved = 0;  // rows scrolled by keys since the last frame (anchored)
+    Viewport viewport;           // where the pane looks while this room is shown
     bool loading_older = false;
     bool history_complete = false;  // the server has nothing older
     bool history_loaded = false;    // the first page arrived (or there is no server)
-    int new_below = 0;              // arrived while scrolled up
 };
 
 struct Action {
@@ -60,17 +55,6 @@ struct ChatSettings {
     std::string server_label;  // "alice@127.0.0.1:8080", shown in the header
     std::size_t scrollback = 5000;
     bool has_server = true;  // history can be fetched
-};
-
-// What the layout reports back after drawing: used to clamp scrolling and to
-// fetch older history when the top of the loaded messages came into view.
-struct LayoutReport {
-    int pane_height = 0;
-    int max_scroll = 0;        // rows above the pane at most (all loaded history)
-    bool top_visible = false;  // the oldest loaded message is on screen
-    int scroll = -1;           // rows scrolled up as drawn (anchored); -1: not drawn
-    std::string anchor_id{};   // the message on the bottom row while scrolled up
-    int anchor_row = 0;
 };
 
 class ChatModel {
@@ -129,7 +113,7 @@ class ChatModel {
     std::vector<Action> answer_prompt(const Key& key, std::int64_t now_ms);
     std::vector<Action> on_paste(const std::string& text);
     void switch_to(std::size_t index);
-    void scroll_by(int rows);
+    bool can_fetch_older(const RoomState& room) const;
     void complete();
     std::vector<std::string> nick_candidates(const std::string& prefix) const;
     LogEntry entry_for(Message message) const;
@@ -145,8 +129,6 @@ class ChatModel {
     std::int64_t retry_at_ms_ = 0;
     std::int64_t token_expires_at_ms_ = 0;
     std::map<std::string, std::string> pending_;  // message id -> room, until acked or refused
-    int pane_height_ = 10;
-    int max_scroll_ = 0;
     std::vector<std::string> paste_lines_;
     bool quitting_ = false;
     std::uint64_t notice_counter_ = 0;
@@ -155,7 +137,6 @@ class ChatModel {
     std::size_t completion_index_ = 0;
     std::string completion_text_;  // the line before the first candidate went in
     std::size_t completion_cursor_ = 0;
-    bool want_older_ = false;  // the user tried to scroll above the top
 };
 
 }  // namespace mqchat

@@ -482,8 +482,8 @@ class Session {
             FUZZ_CHECK(r.unread >= 0, "negative unread count");
             FUZZ_CHECK(r.mentions >= 0, "negative mention count");
             FUZZ_CHECK(r.mentions <= r.unread, "more mentions than unread messages");
-            FUZZ_CHECK(r.new_below >= 0, "negative new-below count");
-            FUZZ_CHECK(r.scroll >= 0, "negative scroll");
+            FUZZ_CHECK(r.viewport.new_below() >= 0, "negative new-below count");
+            FUZZ_CHECK(r.viewport.scroll() >= 0, "negative scroll");
             FUZZ_CHECK(r.log.size() <= kScrollback, "scrollback over its capacity");
             for (const auto& e : r.log.entries())
                 pending_entries += e.delivery == Delivery::pending;
@@ -550,9 +550,10 @@ class Session {
         }
         // A frame without a pane (under 3 rows) leaves the scroll as it was.
         const RoomState& r = model_.current();
-        FUZZ_CHECK(r.scroll >= 0 &&
-                       (report.pane_height == 0 || r.scroll <= std::max(report.max_scroll, 0)),
-                   "scroll outside what the layout reported");
+        FUZZ_CHECK(
+            r.viewport.scroll() >= 0 &&
+                (report.pane_height == 0 || r.viewport.scroll() <= std::max(report.max_scroll, 0)),
+            "scroll outside what the layout reported");
         check_model();
     }
 

@@ -675,7 +675,7 @@ TEST_F(ChatLayoutTest, ScrolledUpShowsMoreBelow) {
     EXPECT_EQ(report.pane_height, 9);
     EXPECT_FALSE(report.top_visible);
     key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 7);
+    EXPECT_EQ(model.current().viewport.scroll(), 7);
     EXPECT_SCREEN(draw(80, 12), R"(
  #general                                                  alice@127.0.0.1:8080
 09:56 bob        message 15
@@ -741,7 +741,7 @@ TEST_F(ChatLayoutTest, TheScrolledViewIsAnchoredToItsMessages) {
                                         std::string(150, 'x') + " " + std::to_string(i), kNow));
     EXPECT_EQ(pane(rows_of(draw(80, 12))), before);
     EXPECT_EQ(pane(rows_of(draw(80, 12))), before);  // and stays there frame after frame
-    EXPECT_EQ(model.current().new_below, 50);
+    EXPECT_EQ(model.current().viewport.new_below(), 50);
     // Narrower and shorter: message 27 is still the last one above the bar.
     EXPECT_EQ(rows_of(draw(50, 8))[4], "10:08 bob    message 27");
     EXPECT_EQ(rows_of(draw(80, 12))[8], "10:08 bob        message 27");
@@ -750,7 +750,7 @@ TEST_F(ChatLayoutTest, TheScrolledViewIsAnchoredToItsMessages) {
     key(Key::of(Key::Kind::escape));
     const auto bottom = rows_of(draw(80, 12));
     EXPECT_EQ(bottom[9].substr(0, 22), "                 xxxxx");
-    EXPECT_EQ(model.current().new_below, 0);
+    EXPECT_EQ(model.current().viewport.new_below(), 0);
 }
 
 // Keys and a flood between two frames: PgUp goes to older messages from
@@ -780,8 +780,8 @@ TEST_F(ChatLayoutTest, PageUpDuringAFloodGoesOlderFromTheView) {
         model.on_message("general", msg("f" + std::to_string(i), "carol", "flood", kNow));
     const auto bottom = rows_of(draw(80, 12));  // back at the newest: following it
     EXPECT_EQ(bottom[9], "09:51 carol      flood");
-    EXPECT_EQ(model.current().scroll, 0);
-    EXPECT_EQ(model.current().new_below, 0);
+    EXPECT_EQ(model.current().viewport.scroll(), 0);
+    EXPECT_EQ(model.current().viewport.new_below(), 0);
     say("back", kNow);
     key(Key::of(Key::Kind::page_up));
     EXPECT_EQ(rows_of(draw(80, 12))[9], " ↓ more below · Esc returns");
@@ -816,7 +816,7 @@ TEST_F(ChatLayoutTest, ScrollingToTheTopReportsItVisible) {
     EXPECT_EQ(report.max_scroll, 3);
     EXPECT_FALSE(report.top_visible);
     key(Key::of(Key::Kind::wheel_up));
-    EXPECT_EQ(model.current().scroll, 3);
+    EXPECT_EQ(model.current().viewport.scroll(), 3);
     const Screen s = draw(80, 12);
     EXPECT_TRUE(report.top_visible);
     EXPECT_EQ(report.max_scroll, 3);
@@ -825,7 +825,7 @@ TEST_F(ChatLayoutTest, ScrollingToTheTopReportsItVisible) {
     EXPECT_EQ(rows_of(s)[9], " ↓ more below · Esc returns");
     // Scrolling on past the top asks for older history; the pane says so.
     key(Key::of(Key::Kind::wheel_up));
-    EXPECT_EQ(model.current().scroll, 3);
+    EXPECT_EQ(model.current().viewport.scroll(), 3);
     draw(80, 12);
     ASSERT_EQ(actions.size(), 1U);
     EXPECT_EQ(actions[0].kind, Action::Kind::fetch_older);

@@ -149,9 +149,9 @@ TEST_F(ChatModelTest, SendingScrollsToTheBottom) {
     model.on_history("general", ChatModel::Page::initial, page(0, 30), 50);
     model.after_layout({10, 25, false});
     key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 8);
+    EXPECT_EQ(model.current().viewport.scroll(), 8);
     line("back to the present");
-    EXPECT_EQ(model.current().scroll, 0);
+    EXPECT_EQ(model.current().viewport.scroll(), 0);
 }
 
 // --- commands
@@ -438,17 +438,6 @@ TEST_F(ChatModelTest, PastedTextIsCleanedBeforeItIsSent) {
     EXPECT_EQ(model.editor().text(), "one line");
 }
 
-// A terminal too short for a pane (2 rows) draws none: scrolled up, the
-// position survives until the terminal is tall again.
-TEST_F(ChatModelTest, AFrameWithoutAPaneKeepsTheScroll) {
-    model.on_history("general", ChatModel::Page::initial, page(0, 30), 50);
-    model.after_layout({10, 25, false});
-    key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 8);
-    model.after_layout(LayoutReport{});  // what layout_chat reports at 80x2
-    EXPECT_EQ(model.current().scroll, 8);
-}
-
 // --- messages
 
 TEST_F(ChatModelTest, OnMessageSkipsKnownIds) {
@@ -545,11 +534,25 @@ TEST_F(ChatModelTest, NewMessagesWhileScrolledUpAreCountedBelow) {
     key(Key::of(Key::Kind::page_up));
     model.on_message("general", msg("n1", "bob", "new"));
     model.on_message("general", msg("n2", "bob", "newer"));
-    EXPECT_EQ(model.current().new_below, 2);
+    EXPECT_EQ(model.current().viewport.new_below(), 2);
     EXPECT_EQ(model.current().unread, 0);
     key(Key::of(Key::Kind::escape));
-    EXPECT_EQ(model.current().scroll, 0);
-    EXPECT_EQ(model.current().new_below, 0);
+    EXPECT_EQ(model.current().viewport.scroll(), 0);
+    EXPECT_EQ(model.current().viewport.new_below(), 0);
+}
+
+// Each room keeps where its view was; the keys scroll the room shown.
+TEST_F(ChatModelTest, EachRoomKeepsItsScrollPosition) {
+    model.on_history("general", ChatModel::Page::initial, page(0, 30), 50);
+    model.after_layout({10, 25, false});
+    key(Key::of(Key::Kind::page_up));
+    line("/join random");
+    EXPECT_TRUE(model.current().viewport.following());
+    key(Key::meta('1'));
+    EXPECT_EQ(model.current().viewport.scroll(), 8);
+    key(Key::of(Key::Kind::escape));
+    EXPECT_TRUE(model.current().viewport.following());
+    EXPECT_TRUE(model.rooms()[1].viewport.following());
 }
 
 // --- history
@@ -632,14 +635,14 @@ TEST_F(ChatModelTest, ScrollingWithinTheLoadedMessagesFetchesNothing) {
     model.on_history("general", ChatModel::Page::initial, page(0, 30), 30);
     model.after_layout({10, 25, false});
     key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 8);
+    EXPECT_EQ(model.current().viewport.scroll(), 8);
     EXPECT_TRUE(model.after_layout({10, 25, false}).empty());
     key(Key::of(Key::Kind::page_up));
     key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 24);
+    EXPECT_EQ(model.current().viewport.scroll(), 24);
     EXPECT_TRUE(model.after_layout({10, 25, false}).empty());
     key(Key::of(Key::Kind::page_up));  // past the top
-    EXPECT_EQ(model.current().scroll, 25);
+    EXPECT_EQ(model.current().viewport.scroll(), 25);
     const auto actions = model.after_layout({10, 25, true});
     ASSERT_EQ(actions.size(), 1U);
     EXPECT_EQ(actions[0].before, "h100");
@@ -663,16 +666,6 @@ TEST(ChatModelNoServer, NeverFetchesHistory) {
     model.on_message("general", msg("1", "bob", "hi"));
     model.on_key(Key::of(Key::Kind::page_up), kNow);
     EXPECT_TRUE(model.after_layout({10, 0, true}).empty());
-}
-
-TEST_F(ChatModelTest, AfterLayoutClampsTheScroll) {
-    model.on_history("general", ChatModel::Page::initial, page(0, 30), 50);
-    model.after_layout({10, 25, false});
-    key(Key::of(Key::Kind::page_up));
-    key(Key::of(Key::Kind::page_up));
-    EXPECT_EQ(model.current().scroll, 16);
-    model.after_layout({20, 5, false});  // the terminal grew
-    EXPECT_EQ(model.current().scroll, 5);
 }
 
 // --- delivery
