@@ -43,15 +43,10 @@ Tally count_lounge(World& world, const Chat& chat, const std::vector<std::string
 
 TEST(Faults, BrokerKilledDuringAStream) {
     World world({}, {"s1", "s2", "s3", kReader, "chatter"});
-    Stream stream(world, kRoom);
-    for (int i = 1; i <= 3; ++i)
-        stream.add_tail(kReader, numbered("tail", i));
-    stream.add_subscriber(kReader, world.stack.mqtt_port());
     Chat chat(world.person("chatter"), kLounge);
     ASSERT_TRUE(chat.wait_ready()) << chat.screen();
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
-    for (const std::string name : {"s1", "s2", "s3"})
-        stream.add_sender(name);
+    Stream stream(world, kRoom);
+    ASSERT_TRUE(stream.open(3, 3));
 
     stream.start(kRate);
     std::vector<Clock::time_point> kills;

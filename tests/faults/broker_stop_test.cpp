@@ -24,12 +24,7 @@ struct ContinueOnExit {
 TEST(Faults, BrokerStoppedLeavesHalfOpenLinks) {
     World world({}, {"s1", "s2", kReader});
     Stream stream(world, kRoom);
-    for (const std::string name : {"tail1", "tail2"})
-        stream.add_tail(kReader, name);
-    stream.add_subscriber(kReader, world.stack.mqtt_port());
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
-    for (const std::string name : {"s1", "s2"})
-        stream.add_sender(name);
+    ASSERT_TRUE(stream.open(2, 2));
 
     stream.start(kRate);
     std::this_thread::sleep_for(4s);

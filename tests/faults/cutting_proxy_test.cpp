@@ -90,18 +90,21 @@ void send_text(int fd, const std::string& text) {
               static_cast<ssize_t>(text.size()));
 }
 
-TEST(CuttingProxy, PassForwardsBothWays) {
+// An echo server behind a proxy.
+class CuttingProxyTest : public ::testing::Test {
+  protected:
     EchoServer echo;
-    CuttingProxy proxy(echo.port());
+    CuttingProxy proxy{echo.port()};
+};
+
+TEST_F(CuttingProxyTest, PassForwardsBothWays) {
     const int fd = connect_to(proxy.port());
     send_text(fd, "hello");
     EXPECT_EQ(read_exactly(fd, 5), "hello");
     ::close(fd);
 }
 
-TEST(CuttingProxy, ResetSendsAnRstToOpenAndNewConnections) {
-    EchoServer echo;
-    CuttingProxy proxy(echo.port());
+TEST_F(CuttingProxyTest, ResetSendsAnRstToOpenAndNewConnections) {
     const int open = connect_to(proxy.port());
     send_text(open, "x");
     ASSERT_EQ(read_exactly(open, 1), "x");
@@ -117,9 +120,7 @@ TEST(CuttingProxy, ResetSendsAnRstToOpenAndNewConnections) {
         ::close(fd);
 }
 
-TEST(CuttingProxy, BlackholeHoldsBytesUntilPassingAgain) {
-    EchoServer echo;
-    CuttingProxy proxy(echo.port());
+TEST_F(CuttingProxyTest, BlackholeHoldsBytesUntilPassingAgain) {
     const int fd = connect_to(proxy.port());
     proxy.set_mode(ProxyMode::blackhole);
     send_text(fd, "held");
@@ -135,9 +136,7 @@ TEST(CuttingProxy, BlackholeHoldsBytesUntilPassingAgain) {
     ::close(held);
 }
 
-TEST(CuttingProxy, TrickleForwardsOneByteAtATime) {
-    EchoServer echo;
-    CuttingProxy proxy(echo.port());
+TEST_F(CuttingProxyTest, TrickleForwardsOneByteAtATime) {
     const int fd = connect_to(proxy.port());
     proxy.set_mode(ProxyMode::trickle, 200ms);
     send_text(fd, "abcd");

@@ -92,12 +92,9 @@ TEST(Faults, DataDirFillsUpThenGrows) {
     if (!disk.mounted()) GTEST_SKIP() << "cannot mount a 3 MB tmpfs: " << disk.error();
     World world({disk.path() + "/data", {}}, {"s1", "s2", kReader});
     Stream stream(world, kRoom);
-    stream.add_tail(kReader, "tail1");
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
     // A 10 s acknowledgement window: a refused or stuck message ends a sender
     // within the case, which is one of the two outcomes allowed.
-    for (const std::string name : {"s1", "s2"})
-        stream.add_sender(name, {}, 10);
+    ASSERT_TRUE(stream.open(1, 2, false, {}, 10));
 
     const auto started = Clock::now();
     stream.start(kRate);

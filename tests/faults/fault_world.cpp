@@ -240,6 +240,20 @@ bool Stream::warm_up(const std::string& poster) {
     return faults::warm_up(world_, poster, room_, readers);
 }
 
+::testing::AssertionResult Stream::open(int tails, int senders, bool subscriber,
+                                        const std::vector<std::string>& client_args,
+                                        int ack_timeout_s) {
+    for (int i = 1; i <= tails; ++i)
+        add_tail(kReader, "tail" + std::to_string(i), client_args);
+    if (subscriber) add_subscriber(kReader, world_.stack.mqtt_port());
+    if (!warm_up(kReader))
+        return ::testing::AssertionFailure() << "readers never showed a warm-up message\n"
+                                             << world_.stack.log();
+    for (int i = 1; i <= senders; ++i)
+        add_sender("s" + std::to_string(i), client_args, ack_timeout_s);
+    return ::testing::AssertionSuccess();
+}
+
 void Stream::start(int per_second) {
     std::vector<Sender*> fed;
     for (auto& s : senders_)

@@ -169,6 +169,12 @@ class Stream {
                        int ack_timeout_s = 60);
     // warm_up() on every reader, posted by `poster`.
     bool warm_up(const std::string& poster);
+    // `tails` tails "tail1".. and (`subscriber`) mosquitto_sub as kReader,
+    // shown a warm-up, then `senders` senders "s1".. as the accounts of those
+    // names (not yet fed). The mqchat clients get `client_args` (a --broker).
+    ::testing::AssertionResult open(int tails, int senders, bool subscriber = true,
+                                    const std::vector<std::string>& client_args = {},
+                                    int ack_timeout_s = 60);
     void start(int per_second);
     void stop();  // no more lines
 

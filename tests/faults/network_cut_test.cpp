@@ -23,14 +23,8 @@ constexpr std::chrono::milliseconds kTrickleByte = 2ms;
 TEST(Faults, NetworkPathResetBlackholedAndTrickled) {
     World world({}, {"s1", "s2", "s3", kReader});
     CuttingProxy proxy(world.stack.mqtt_port());
-    const std::vector<std::string> via_proxy{"--broker", proxy.url()};
     Stream stream(world, kRoom);
-    for (const std::string name : {"tail1", "tail2", "tail3"})
-        stream.add_tail(kReader, name, via_proxy);
-    stream.add_subscriber(kReader, world.stack.mqtt_port());
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
-    for (const std::string name : {"s1", "s2", "s3"})
-        stream.add_sender(name, via_proxy);
+    ASSERT_TRUE(stream.open(3, 3, true, {"--broker", proxy.url()}));
 
     stream.start(kRate);
     std::this_thread::sleep_for(3s);

@@ -23,12 +23,7 @@ bool process_gone(pid_t pid, Clock::time_point until) {
 TEST(Faults, ServerKilledAndRestartedOnItsDataDir) {
     World world({}, {"s1", "s2", "s3", kReader});
     Stream stream(world, kRoom);
-    for (const std::string name : {"tail1", "tail2", "tail3"})
-        stream.add_tail(kReader, name);
-    stream.add_subscriber(kReader, world.stack.mqtt_port());
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
-    for (const std::string name : {"s1", "s2", "s3"})
-        stream.add_sender(name);
+    ASSERT_TRUE(stream.open(3, 3));
 
     stream.start(kRate);
     std::this_thread::sleep_for(5s);

@@ -180,15 +180,10 @@ int soak(const Settings& set) {
     std::cerr << "soak: stack and " << names.size() << " accounts\n";
     World world({}, names);
     Stream stream(world, "soak");
-    for (int i = 1; i <= set.tails; ++i)
-        stream.add_tail(kReader, "tail" + std::to_string(i));
-    stream.add_subscriber(kReader, world.stack.mqtt_port());
-    if (!stream.warm_up(kReader)) {
-        std::cerr << "soak: readers never got the warm-up message\n" << world.stack.log();
+    if (const auto opened = stream.open(set.tails, set.senders); !opened) {
+        std::cerr << "soak: " << opened.message() << "\n";
         return 1;
     }
-    for (int i = 1; i <= set.senders; ++i)
-        stream.add_sender("s" + std::to_string(i));
 
     Sampler sampler(world, stream, std::chrono::seconds(set.sample_every_s));
     stream.start(set.rate);

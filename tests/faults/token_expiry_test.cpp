@@ -27,10 +27,7 @@ int expiry_kicks(const Stack& stack, const std::string& account) {
 TEST(Faults, ShortLivedTokensUnderAStream) {
     World world({{}, {"--token-ttl", "5"}}, {"s1", kReader});
     Stream stream(world, kRoom);
-    for (const std::string name : {"tail1", "tail2"})
-        stream.add_tail(kReader, name);
-    ASSERT_TRUE(stream.warm_up(kReader)) << world.stack.log();
-    stream.add_sender("s1");
+    ASSERT_TRUE(stream.open(2, 1, false));
 
     stream.start(kRate);
     std::this_thread::sleep_for(kStreamFor);
