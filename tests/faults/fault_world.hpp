@@ -54,7 +54,8 @@ struct Account {
 
 class World {
   public:
-    // The stack, then one account per name (id = name), each logged in.
+    // The stack (with no per-account publish limit to speak of), then one
+    // account per name (id = name), each logged in.
     World(StackOptions options, const std::vector<std::string>& names);
     const Person& person(const std::string& name) const;
     const std::string& id(const std::string& name) const;

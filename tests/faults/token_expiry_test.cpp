@@ -24,6 +24,17 @@ int expiry_kicks(const Stack& stack, const std::string& account) {
     return kicks;
 }
 
+// Lines where the client reports its link lost, besides the planned
+// reconnects with a new token.
+int links_lost(const std::string& stderr_text) {
+    std::istringstream lines(stderr_text);
+    int lost = 0;
+    for (std::string line; std::getline(lines, line);)
+        if (line.find("lost") != std::string::npos && line.find("new token") == std::string::npos)
+            ++lost;
+    return lost;
+}
+
 TEST(Faults, ShortLivedTokensUnderAStream) {
     World world({{}, {"--token-ttl", "5"}}, {"s1", kReader});
     Stream stream(world, kRoom);
@@ -35,8 +46,10 @@ TEST(Faults, ShortLivedTokensUnderAStream) {
     Tally tally = stream.count("token_ttl 5s for 40s", Clock::now() + kSettle);
     const int sender_kicks = expiry_kicks(world.stack, world.id("s1"));
     const int tail_kicks = expiry_kicks(world.stack, world.id(kReader));
-    tally.note("expiry kicks: sender " + std::to_string(sender_kicks) + ", tails " +
+    tally.note("expiry kicks (broker log): sender " + std::to_string(sender_kicks) + ", tails " +
                std::to_string(tail_kicks));
+    tally.note("links lost (stderr): sender " +
+               std::to_string(links_lost(stream.senders().at(0)->process().err())));
     EXPECT_EQ(tally.senders().at(0).exit, 0) << stream.senders().at(0)->process().err();
     EXPECT_EQ(sender_kicks, 0) << read_file(world.stack.data_dir() + "/mosquitto.log");
     expect_exactly_once(tally);
