@@ -69,7 +69,9 @@ void RoomSync::catch_up(SyncStep& step, std::int64_t now_ms) {
     retry_delay_ms_ = 0;
     confirm_at_ms_ = 0;
     confirm_next_live_ = false;
-    fallback_ = anchor_.empty();  // nothing shown yet: the newest page, filtered
+    // Nothing shown yet means the room was empty when we joined: everything
+    // in its newest page is new to us.
+    fallback_ = false;
     ask(step, request(settings_.page, {}, anchor_));
 }
 

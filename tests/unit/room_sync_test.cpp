@@ -288,6 +288,22 @@ TEST(RoomSync, AReconnectWhileCatchingUpMakesTheNewFirstLiveMessageTheBarrier) {
     EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f"}));
 }
 
+// The room was empty on joining: after a reconnect everything in it is new,
+// also what others posted before our own first message.
+TEST(RoomSync, ARoomEmptyOnJoiningShowsAllItGotWhileWeWereAway) {
+    Reader r;
+    r.subscribed();
+    r.answer({});
+    r.advance(2000);
+    r.answer({});
+    r.sync.mark_seen("mine");  // typed after the reconnect, before the gap fill
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "");
+    r.answer(page({"p1", "p2", "mine"}));
+    EXPECT_EQ(r.shown, (Ids{"p1", "p2"}));
+}
+
 TEST(RoomSync, OwnMessagesMarkedSeenAreNotShownAgain) {
     Reader r;
     r.subscribed();
