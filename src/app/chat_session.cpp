@@ -35,7 +35,6 @@ constexpr int kFirstPage = 100;     // history shown on joining a room
 constexpr int kOlderPage = 100;     // each step further back
 constexpr int kHistoryPage = 500;   // the history route's largest page (gap fill)
 constexpr int kQuitGraceMs = 3000;  // waiting for acks of pending messages on /quit
-constexpr std::size_t kMaxWindow = 32;
 // Broker events handled between two looks at the keyboard: under a flood the
 // queue can hold thousands, and a keystroke must not wait behind all of them.
 constexpr std::size_t kEventBatch = 256;
@@ -252,15 +251,8 @@ class ChatSession {
     }
 
     void fill_window() {
-        const std::size_t window = std::clamp<std::size_t>(
-            static_cast<std::size_t>(supervisor_.receive_maximum()), 1, kMaxWindow);
-        while (supervisor_.can_publish() && outbox_.in_flight() < window) {
-            const OutgoingMessage* next = outbox_.next_to_send();
-            if (!next) return;
-            const auto ticket = supervisor_.publish(next->room, next->payload);
-            if (!ticket) return;
-            outbox_.sent(*ticket);
-        }
+        outbox_.pump([this](const OutgoingMessage& m) { return supervisor_.publish_message(m); },
+                     supervisor_.publish_window());
     }
 
     // A new room: its sync, and what an earlier run left for it in the outbox.

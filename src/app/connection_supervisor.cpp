@@ -344,6 +344,11 @@ std::optional<std::uint64_t> ConnectionSupervisor::publish(const std::string& ro
     return ticket;
 }
 
+std::size_t ConnectionSupervisor::publish_window() const {
+    constexpr int kMaxWindow = 32;
+    return static_cast<std::size_t>(std::clamp(receive_maximum_, 1, kMaxWindow));
+}
+
 bool ConnectionSupervisor::can_publish() const {
     return state_ == State::connected && !pending_switch_;
 }

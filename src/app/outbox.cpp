@@ -301,6 +301,18 @@ void Outbox::sent(std::uint64_t ticket) {
     }
 }
 
+void Outbox::pump(
+    const std::function<std::optional<std::uint64_t>(const OutgoingMessage&)>& publish,
+    std::size_t window) {
+    while (in_flight_ < window) {
+        const OutgoingMessage* next = next_to_send();
+        if (!next) return;
+        const auto ticket = publish(*next);
+        if (!ticket) return;
+        sent(*ticket);
+    }
+}
+
 std::optional<OutgoingMessage> Outbox::take(std::uint64_t ticket) {
     if (ticket == 0) return std::nullopt;
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {

@@ -46,6 +46,10 @@ class Outbox {
     const OutgoingMessage* next_to_send() const;
     // next_to_send() went out as `ticket`.
     void sent(std::uint64_t ticket);
+    // Hands waiting messages to `publish` in order while fewer than `window`
+    // are in flight and it returns a ticket (nullopt: not now).
+    void pump(const std::function<std::optional<std::uint64_t>(const OutgoingMessage&)>& publish,
+              std::size_t window);
     // The broker acknowledged `ticket`: the message is done. nullopt for a
     // ticket this outbox does not hold (one from before a reconnect).
     std::optional<OutgoingMessage> acknowledged(std::uint64_t ticket);

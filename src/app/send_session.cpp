@@ -27,10 +27,6 @@
 namespace mqchat::app {
 namespace {
 
-// Outstanding publishes: at most the broker's Receive Maximum (Paho stalls
-// beyond it), and at most 32: against a broker allowing 1000, 100,000 lines
-// took 8.3-9.0 s with 8, 6.7-7.9 s with 20, 6.2 s with 32, 6.6 s with 100.
-constexpr std::size_t kMaxWindow = 32;
 // Stop reading stdin while this many messages wait: bounded memory for any input.
 constexpr std::size_t kMaxPending = 4096;
 constexpr std::size_t kReadChunk = 64 * 1024;
@@ -219,15 +215,8 @@ class SendSession {
     }
 
     void fill_window() {
-        const std::size_t window = std::clamp<std::size_t>(
-            static_cast<std::size_t>(supervisor_.receive_maximum()), 1, kMaxWindow);
-        while (supervisor_.can_publish() && outbox_.in_flight() < window) {
-            const OutgoingMessage* next = outbox_.next_to_send();
-            if (!next) return;
-            const auto ticket = supervisor_.publish(next->room, next->payload);
-            if (!ticket) return;  // not connected this instant: the lost event follows
-            outbox_.sent(*ticket);
-        }
+        outbox_.pump([this](const OutgoingMessage& m) { return supervisor_.publish_message(m); },
+                     supervisor_.publish_window());
     }
 
     std::optional<int> read_stdin() {

@@ -11,23 +11,13 @@
 #include <filesystem>
 
 #include "environment.hpp"
+#include "private_files.hpp"
 
 namespace mqchat::platform {
 namespace {
 
 std::string errno_text() {
     return std::strerror(errno);
-}
-
-bool write_all(int fd, const std::string& data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 std::string parent_of(const std::string& path) {

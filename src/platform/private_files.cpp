@@ -18,6 +18,8 @@ std::string errno_text() {
     return std::strerror(errno);
 }
 
+}  // namespace
+
 bool write_all(int fd, const std::string& data) {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -28,8 +30,6 @@ bool write_all(int fd, const std::string& data) {
     }
     return true;
 }
-
-}  // namespace
 
 std::string make_private_dirs(const std::string& dir) {
     std::error_code ec;

@@ -7,6 +7,9 @@
 
 namespace mqchat::platform {
 
+// Writes all of `data` to `fd`, retrying after signals. False on an error (errno).
+bool write_all(int fd, const std::string& data);
+
 // mkdir -p, 0700 for every directory created. Returns a one-line problem or "".
 std::string make_private_dirs(const std::string& dir);
 
