@@ -226,6 +226,7 @@ std::vector<Action> ChatModel::part(std::int64_t now_ms) {
     const std::size_t next = std::min(active_, rooms_.size() - 1);
     active_ = next;
     rooms_[next].viewport.take_pane(parted);
+    rooms_[next].viewport.forget_older_wish();  // asked in the room that is gone
     switch_to(next);
     return {Action{Action::Kind::part, name, {}, {}, {}}};
 }

@@ -631,6 +631,22 @@ TEST_F(ChatModelTest, ScrollingPastTheTopFetchesOlderHistoryOnce) {
     EXPECT_EQ(actions[0].before, "h105");
 }
 
+// A wish for older history made in a room is not carried into the room shown
+// after /part (it used to fetch a page there nobody asked for).
+TEST_F(ChatModelTest, PartingDropsTheWishForOlderHistory) {
+    line("/join random");
+    model.on_history("random", ChatModel::Page::initial, page(10, 5), 5);
+    model.on_history("general", ChatModel::Page::initial, page(20, 5), 5);
+    const LayoutReport all_visible{10, 0, true};
+    model.after_layout(all_visible);
+    model.on_history("random", ChatModel::Page::older, {}, 5);  // random: nothing older
+    key(Key::of(Key::Kind::page_up));                           // asked there anyway
+    line("/part");
+    ASSERT_EQ(model.current().name, "general");
+    for (const Action& a : model.after_layout(all_visible))
+        EXPECT_NE(a.kind, Action::Kind::fetch_older);
+}
+
 TEST_F(ChatModelTest, ScrollingWithinTheLoadedMessagesFetchesNothing) {
     model.on_history("general", ChatModel::Page::initial, page(0, 30), 30);
     model.after_layout({10, 25, false});
