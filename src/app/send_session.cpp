@@ -101,12 +101,13 @@ class SendSession {
         return plan_.send_stdin && !input_done_ && outbox_.size() < kMaxPending;
     }
 
-    // No message may wait longer than -W for its acknowledgement, whatever
-    // the broker does (refuses, stalls, drops the link).
+    // While messages wait, the broker may go at most -W without acknowledging
+    // one, whatever it does (refuses, stalls, drops the link). Counted from
+    // the last acknowledgement, so a long input going steadily is not cut off.
     std::optional<std::int64_t> deadline() const {
         const auto oldest = outbox_.oldest_added_ms();
         if (!oldest) return std::nullopt;
-        return *oldest + plan_.ack_timeout.count();
+        return std::max(*oldest, last_ack_ms_) + plan_.ack_timeout.count();
     }
 
     std::optional<int> step() {
@@ -187,6 +188,7 @@ class SendSession {
         const auto done = outbox_.acknowledged(ticket);
         if (!done) return;  // from before a reconnect: sent again meanwhile
         ++acked_;
+        last_ack_ms_ = clock_.monotonic_ms();
         if (plan_.json) {
             auto decoded = decode_payload(done->payload, platform::now_ms());
             for (const auto& m : decoded.messages)
@@ -355,6 +357,7 @@ class SendSession {
     bool input_done_ = false;
     bool warned_outbox_ = false;
     std::int64_t start_ms_ = 0;
+    std::int64_t last_ack_ms_ = 0;
     std::size_t envelope_bytes_ = envelope_size(access_.user_id(), access_.user_name());
 };
 
