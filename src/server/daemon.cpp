@@ -1,5 +1,6 @@
-// The serve loop: startup in dependency order, then poll() over signals,
-// broker events and POSTed messages until asked to stop.
+// The serve loop: startup in dependency order, then poll() over signals
+// (SIGCHLD too: a dead broker shuts the archive gate at once), broker events
+// and POSTed messages until asked to stop.
 #include "daemon.hpp"
 
 #include <poll.h>
@@ -17,10 +18,13 @@
 #include <stdexcept>
 
 #include "api.hpp"
+#include "archive_gate.hpp"
 #include "broker_config.hpp"
 #include "core/broker_url.hpp"
+#include "front/front.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
+#include "net.hpp"
 #include "platform/environment.hpp"
 #include "platform/event_queue.hpp"
 #include "platform/signals.hpp"
@@ -33,8 +37,15 @@
 namespace mqchat::server {
 namespace {
 
-constexpr int kIdlePollMs = 200;  // also how quickly a dead broker child is noticed
+constexpr int kIdlePollMs = 200;
 constexpr auto kBrokerStopGrace = std::chrono::seconds(10);
+constexpr std::int64_t kCounterReportMs = 10000;
+// Paho C 1.3.12 (Debian 12) cannot dial a unix socket (unix:// came in
+// 1.3.14), so for now mqchatd's own connection reaches the broker through the
+// front's private service listener. A service link that dials
+// broker_socket_path() itself makes that listener unnecessary: then give the
+// front no service key.
+constexpr bool kServiceLinkDialsUnixSockets = false;
 
 std::string effective_user_name() {
     if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
@@ -71,8 +82,7 @@ std::string plugin_path(const ServeOptions& o) {
 
 BrokerConfig broker_config_of(const ServeOptions& o) {
     BrokerConfig c;
-    c.mqtt = o.mqtt;
-    c.ws = o.ws;
+    c.socket_path = broker_socket_path(o.data_dir);
     c.plugin_path = plugin_path(o);
     c.token_key_file = o.data_dir + "/token.key";
     c.service_key_file = o.data_dir + "/service.key";
@@ -84,18 +94,52 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
     return c;
 }
 
-// Where mqchatd's own connection goes: the external URL, or the embedded
-// broker's MQTT listener (loopback when it listens on every address).
-BrokerUrl service_url(const ServeOptions& o) {
+// Where mqchatd's own connection goes: the external URL, or the front's
+// private service listener on loopback (see kServiceLinkDialsUnixSockets).
+BrokerUrl service_url(const ServeOptions& o, const Front* front) {
     if (o.broker_url) {
         auto parsed = parse_broker_url(*o.broker_url);
         if (!parsed.url) throw std::runtime_error("--broker-url: " + parsed.problem);
         return *parsed.url;
     }
     BrokerUrl url;
-    url.host = o.mqtt.is_wildcard() ? "127.0.0.1" : o.mqtt.host;
-    url.port = o.mqtt.port;
+    url.host = "127.0.0.1";
+    url.port = front->service_port();
     return url;
+}
+
+FrontSettings front_settings(const ServeOptions& o, const std::string& service_key) {
+    FrontSettings f;
+    f.mqtt = o.mqtt;
+    f.ws = o.ws;
+    f.broker_socket = broker_socket_path(o.data_dir);
+    f.limits = o.limits;
+    if (!kServiceLinkDialsUnixSockets) {
+        f.service_username = kServiceUsername;
+        f.service_key = service_key;
+    }
+    return f;
+}
+
+// Binds the public MQTT listeners before the broker starts: until the
+// archiver is subscribed, the gate answers every CONNECT.
+std::unique_ptr<Front> start_front(const ServeOptions& o, const std::string& service_key) {
+    auto front = std::make_unique<Front>(front_settings(o, service_key));
+    front->start();
+    log_line("mqtt listening on " + o.mqtt.to_string() + ", ws on " + o.ws.to_string());
+    return front;
+}
+
+// A server with thousands of connections needs more descriptors than the
+// usual soft limit of 1024; the broker child inherits the raised limit.
+void raise_descriptor_limit(const ServeOptions& o) {
+    const std::uint64_t limit = net::raise_fd_limit();
+    const std::uint64_t wanted =
+        (o.broker_url ? 1 : 3) * static_cast<std::uint64_t>(o.limits.max_total) + 64;
+    if (limit < wanted)
+        log_line("the file descriptor limit is " + std::to_string(limit) + ", below the " +
+                 std::to_string(wanted) +
+                 " that --max-connections needs: connections beyond it wait to be accepted");
 }
 
 std::unique_ptr<BrokerSupervisor> start_embedded_broker(const ServeOptions& o) {
@@ -162,6 +206,26 @@ struct Parts {
     ServiceLink& link;
     platform::EventQueue<Outgoing>& posts;
     BrokerSupervisor* supervisor;  // null with an external broker
+    Front* front;                  // likewise
+};
+
+// Logs a server's counters when something was refused or cut since the last
+// report, at most every kCounterReportMs: attacks show up in the log without
+// flooding it.
+class CounterReport {
+  public:
+    template <typename Counters>
+    void maybe_log(const char* what, const Counters& c, std::int64_t now) {
+        const std::uint64_t events = c.refused_by_cap.load() + c.closed_by_deadline.load();
+        if (events == reported_ || now < next_at_) return;
+        reported_ = events;
+        next_at_ = now + kCounterReportMs;
+        log_line(std::string(what) + ": " + describe(c));
+    }
+
+  private:
+    std::uint64_t reported_ = 0;
+    std::int64_t next_at_ = 0;
 };
 
 // Our connection to the broker is up, and with it the child when it is ours.
@@ -181,10 +245,22 @@ void service(Parts& p, std::vector<Outgoing>& batch) {
     p.link.tick(now);
 }
 
+struct Reports {
+    CounterReport http;
+    CounterReport front;
+};
+
+void report(const Parts& p, Reports& reports, std::int64_t now) {
+    reports.http.maybe_log("http", p.http.counters(), now);
+    if (p.front) reports.front.maybe_log("front", p.front->counters(), now);
+}
+
 // Runs until SIGINT/SIGTERM and returns the signal; throws when the broker
 // child cannot start at all.
 int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
     bool ready = false;
+    ArchiveGate gate;
+    Reports reports;
     std::vector<Outgoing> batch;
     for (;;) {
         const std::int64_t now = platform::monotonic_ms();
@@ -204,7 +280,11 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
             throw std::runtime_error(p.supervisor->failure());
         const bool up = broker_up(p);
         p.api.set_broker_up(up);
-        if (!ready && up && p.http.running()) {
+        if (p.front)
+            p.front->set_gate_open(
+                gate.open(p.supervisor->running(), p.link.archiving(), p.link.subscriptions()));
+        report(p, reports, now);
+        if (!ready && up && p.http.running() && (!p.front || p.front->running())) {
             ready = true;
             if (p.supervisor) p.supervisor->mark_ready();
             announce_ready(o);
@@ -225,8 +305,9 @@ std::string resolved_data_dir(const std::string& dir) {
 int serve_checked(const ServeOptions& given) {
     // First, before any library starts a thread: every thread inherits the
     // blocked signal mask, so SIGTERM reaches the signalfd and nothing else.
-    platform::SignalWatcher signals;
+    platform::SignalWatcher signals({SIGCHLD});
     ServeOptions o = given;
+    raise_descriptor_limit(o);
     o.data_dir = resolved_data_dir(given.data_dir);
     const std::string token_key = load_or_create_key(o.data_dir + "/token.key");
     const std::string service_key = load_or_create_key(o.data_dir + "/service.key");
@@ -241,21 +322,28 @@ int serve_checked(const ServeOptions& given) {
         },
         platform::now_ms);
     api.set_broker_up(false);  // until the loop has seen it
-    HttpServer http(api, o.http);
+    HttpServerSettings http_settings;
+    http_settings.limits = o.limits;
+    HttpServer http(api, o.http, http_settings);
     http.start();
     log_line("http listening on " + o.http.to_string());
 
+    std::unique_ptr<Front> front;
     std::unique_ptr<BrokerSupervisor> supervisor;
-    if (!o.broker_url) supervisor = start_embedded_broker(o);
+    if (!o.broker_url) {
+        front = start_front(o, service_key);
+        supervisor = start_embedded_broker(o);
+    }
     // The archiver's id from the data dir as given, as before it was
     // resolved: the id names a persistent session on a shared broker.
-    ServiceLink link(*store, service_url(o), archiver_client_id(given), service_key);
+    ServiceLink link(*store, service_url(o, front.get()), archiver_client_id(given), service_key);
     link.connect(platform::monotonic_ms());
 
-    const int sig = run_loop(signals, o, {api, http, link, posts, supervisor.get()});
+    const int sig = run_loop(signals, o, {api, http, link, posts, supervisor.get(), front.get()});
     log_line(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     http.stop();
-    link.disconnect();
+    link.disconnect();  // through the front: its DISCONNECT must still get there
+    if (front) front->stop();
     if (supervisor) supervisor->stop(kBrokerStopGrace);
     log_line("stopped");
     return 0;
@@ -269,6 +357,10 @@ void ensure_data_dir(const std::string& dir) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw std::runtime_error("cannot create the data dir " + dir + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);  // keys, database and broker state are private
+}
+
+std::string broker_socket_path(const std::string& data_dir) {
+    return data_dir + "/broker.sock";
 }
 
 int serve(const ServeOptions& options) {

@@ -113,7 +113,10 @@ void ServiceLink::handle(const MqttEvent& e, std::int64_t now_mono_ms) {
         case MqttEvent::Type::publish_failed:
             return on_publish_result(e);
         case MqttEvent::Type::subscribed:
-            if (!subscribed_) log_line(std::string("archiving ") + kArchiveFilter);
+            if (!subscribed_) {
+                log_line(std::string("archiving ") + kArchiveFilter);
+                ++subscriptions_;
+            }
             subscribed_ = true;
             retry_delay_ms_ = kFirstRetryMs;
             return;

@@ -49,6 +49,9 @@ class ServiceLink {
 
     // Subscribed (SUBACK seen) on the current connection.
     bool archiving() const { return subscribed_; }
+    // How many times it has become subscribed so far: tells a subscription on
+    // a restarted broker from one the loop has not yet seen lost.
+    std::uint64_t subscriptions() const { return subscriptions_; }
     void disconnect();
 
   private:
@@ -68,6 +71,7 @@ class ServiceLink {
     bool connected_ = false;
     bool ever_connected_ = false;  // Paho reconnects by itself after the first success
     bool subscribed_ = false;
+    std::uint64_t subscriptions_ = 0;
     std::int64_t retry_at_ = -1;  // monotonic ms of the next connect/subscribe attempt
     std::int64_t retry_delay_ms_ = 500;
     std::string last_failure_;  // logged once until something changes
