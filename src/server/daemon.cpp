@@ -43,8 +43,7 @@ constexpr std::int64_t kCounterReportMs = 10000;
 // Paho C 1.3.12 (Debian 12) cannot dial a unix socket (unix:// came in
 // 1.3.14), so for now mqchatd's own connection reaches the broker through the
 // front's private service listener. A service link that dials
-// broker_socket_path() itself makes that listener unnecessary: then give the
-// front no service key.
+// broker_socket_path() itself makes that listener unnecessary.
 constexpr bool kServiceLinkDialsUnixSockets = false;
 
 std::string effective_user_name() {
@@ -114,10 +113,9 @@ FrontSettings front_settings(const ServeOptions& o, const std::string& service_k
     f.ws = o.ws;
     f.broker_socket = broker_socket_path(o.data_dir);
     f.limits = o.limits;
-    if (!kServiceLinkDialsUnixSockets) {
-        f.service_username = kServiceUsername;
-        f.service_key = service_key;
-    }
+    f.service_username = kServiceUsername;
+    f.service_key = service_key;
+    f.service_listener = !kServiceLinkDialsUnixSockets;
     return f;
 }
 

@@ -463,14 +463,16 @@ bool Front::Impl::pull_broker(Link& l) {
 
 void Front::Impl::on_connect(Link& l, const wire::FirstPacket& packet, std::int64_t now) {
     l.protocol_level = packet.connect.protocol_level;
+    const bool service = !settings.service_key.empty() &&
+                         packet.connect.username == settings.service_username &&
+                         same_secret(packet.connect.password, settings.service_key);
+    if (l.kind == Kind::service) --service_unauthenticated;
+    if (service) {
+        dial(l, now);
+        return;
+    }
     if (l.kind == Kind::service) {
-        --service_unauthenticated;
-        const bool service = packet.connect.username == settings.service_username &&
-                             same_secret(packet.connect.password, settings.service_key);
-        if (service)
-            dial(l, now);
-        else
-            refuse(l, wire::ConnectRefusal::not_authorized, now);
+        refuse(l, wire::ConnectRefusal::not_authorized, now);
         return;
     }
     if (!gate.load()) {
@@ -605,7 +607,7 @@ void Front::start() {
         std::make_unique<net::Listener>(net::listen_tcp(m.settings.mqtt, "MQTT"), kMqttListenerTag);
     m.ws_listener = std::make_unique<net::Listener>(
         net::listen_tcp(m.settings.ws, "MQTT over WebSockets"), kWsListenerTag);
-    if (!m.settings.service_key.empty()) {
+    if (m.settings.service_listener) {
         m.service_listener = std::make_unique<net::Listener>(
             net::listen_tcp({"127.0.0.1", 0}, "the service connection"), kServiceListenerTag);
         m.service_port = net::local_port(m.service_listener->fd());

@@ -24,12 +24,14 @@ struct FrontSettings {
     wire::ConnectionLimits limits;               // beyond them: closed at once
     std::int64_t handshake_deadline_ms = 10000;  // accept -> WebSocket handshake done
     std::int64_t connect_deadline_ms = 10000;    // accept (or handshake) -> whole CONNECT
-    // A private loopback listener (a free port) for mqchatd's own service
-    // connection while its MQTT client cannot dial the unix socket itself:
-    // no gate and no caps there, but only a CONNECT with exactly this user
-    // name and password is forwarded. Empty key: no such listener.
+    // mqchatd's own credentials: a CONNECT with exactly these (checked by
+    // the front, then again by the broker's plugin) passes a closed gate.
     std::string service_username;
     std::string service_key;
+    // A private listener on a free loopback port for mqchatd's own
+    // connection, while its MQTT client cannot dial the unix socket itself:
+    // no caps there, and only the service credentials are let through.
+    bool service_listener = false;
 };
 
 struct FrontCounters : net::ServerCounters {
@@ -55,7 +57,8 @@ class Front {
 
     // The archive gate: while closed (the initial state), a complete CONNECT
     // is answered by the front with CONNACK "server unavailable" and closed,
-    // and the broker is not contacted. Any thread.
+    // and the broker is not contacted (but for the service credentials).
+    // Any thread.
     void set_gate_open(bool open);
     bool gate_open() const;
 
