@@ -210,11 +210,19 @@ struct Parts {
 // Logs a server's counters when something was refused or cut since the last
 // report, at most every kCounterReportMs: attacks show up in the log without
 // flooding it.
+std::uint64_t refusals(const net::ServerCounters& c) {
+    return c.refused_by_cap.load() + c.closed_by_deadline.load();
+}
+
+std::uint64_t refusals(const FrontCounters& c) {
+    return refusals(static_cast<const net::ServerCounters&>(c)) + c.refused_by_gate.load();
+}
+
 class CounterReport {
   public:
     template <typename Counters>
     void maybe_log(const char* what, const Counters& c, std::int64_t now) {
-        const std::uint64_t events = c.refused_by_cap.load() + c.closed_by_deadline.load();
+        const std::uint64_t events = refusals(c);
         if (events == reported_ || now < next_at_) return;
         reported_ = events;
         next_at_ = now + kCounterReportMs;

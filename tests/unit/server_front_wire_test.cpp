@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "../support/mqtt_bytes.hpp"
 #include "server/archive_gate.hpp"
 #include "server/wire/connection_caps.hpp"
 #include "server/wire/mqtt_connect.hpp"
@@ -13,39 +14,11 @@ namespace {
 using namespace mqchat::server;
 using namespace mqchat::server::wire;
 
-std::string prefixed(const std::string& s) {
-    return std::string{static_cast<char>(s.size() >> 8), static_cast<char>(s.size() & 0xFF)} + s;
-}
-
-// A CONNECT of protocol `level` with a client id and optional credentials;
-// MQTT 5 gets a session-expiry property to skip.
-std::string connect_packet(int level, const std::string& client_id, const std::string& user = "",
-                           const std::string& password = "") {
-    std::string body = prefixed(level == 3 ? "MQIsdp" : "MQTT");
-    body.push_back(static_cast<char>(level));
-    char flags = 0x02;
-    if (!user.empty()) flags = static_cast<char>(flags | 0x80);
-    if (!password.empty()) flags = static_cast<char>(flags | 0x40);
-    body.push_back(flags);
-    body += std::string("\x00\x3c", 2);
-    if (level == 5) body += std::string("\x05\x11\x00\x00\x00\x10", 6);
-    body += prefixed(client_id);
-    if (!user.empty()) body += prefixed(user);
-    if (!password.empty()) body += prefixed(password);
-    std::string packet = "\x10";
-    std::size_t n = body.size();
-    do {
-        char byte = static_cast<char>(n & 0x7F);
-        n >>= 7;
-        if (n > 0) byte = static_cast<char>(byte | 0x80);
-        packet.push_back(byte);
-    } while (n > 0);
-    return packet + body;
-}
+using testsupport::mqtt_connect;
 
 TEST(ServerFrontConnect, ReadsLevelAndCredentialsOfEveryVersion) {
     for (const int level : {3, 4, 5}) {
-        const std::string p = connect_packet(level, "alice-1", "alice", "token");
+        const std::string p = mqtt_connect(level, "alice-1", "alice", "token");
         const FirstPacket r = read_first_packet(p + "\x82more");  // bytes after it are no concern
         ASSERT_EQ(r.status, FirstPacketStatus::connect) << level << " " << r.problem;
         EXPECT_EQ(r.size, p.size());
@@ -54,14 +27,14 @@ TEST(ServerFrontConnect, ReadsLevelAndCredentialsOfEveryVersion) {
         EXPECT_EQ(r.connect.username, "alice");
         EXPECT_EQ(r.connect.password, "token");
     }
-    const FirstPacket anonymous = read_first_packet(connect_packet(4, "x"));
+    const FirstPacket anonymous = read_first_packet(mqtt_connect(4, "x"));
     ASSERT_EQ(anonymous.status, FirstPacketStatus::connect);
     EXPECT_FALSE(anonymous.connect.username);
     EXPECT_FALSE(anonymous.connect.password);
 }
 
 TEST(ServerFrontConnect, IncompleteUntilTheWholePacket) {
-    const std::string p = connect_packet(5, "c", "u", std::string(300, 'p'));  // 2-byte length
+    const std::string p = mqtt_connect(5, "c", "u", std::string(300, 'p'));  // 2-byte length
     for (std::size_t n = 0; n < p.size(); ++n)
         EXPECT_EQ(read_first_packet(p.substr(0, n)).status, FirstPacketStatus::incomplete) << n;
     EXPECT_EQ(read_first_packet(p).status, FirstPacketStatus::connect);
@@ -76,19 +49,19 @@ TEST(ServerFrontConnect, AnythingButAWellFormedConnectIsInvalid) {
     EXPECT_TRUE(invalid(std::string("\x11\x00", 2)));  // CONNECT with flags
     EXPECT_TRUE(invalid("\x10\xff\xff\xff\xff"));      // a 5-byte length
     EXPECT_TRUE(invalid("\x10\xff\xff\x7f"));          // 2 MiB: over the cap
-    std::string wrong_name = connect_packet(4, "c");
+    std::string wrong_name = mqtt_connect(4, "c");
     wrong_name[4] = 'X';  // "MXTT"
     EXPECT_TRUE(invalid(wrong_name));
-    std::string wrong_level = connect_packet(4, "c");
+    std::string wrong_level = mqtt_connect(4, "c");
     wrong_level[8] = 6;
     EXPECT_TRUE(invalid(wrong_level));
-    std::string reserved = connect_packet(4, "c");
+    std::string reserved = mqtt_connect(4, "c");
     reserved[9] = static_cast<char>(reserved[9] | 0x01);
     EXPECT_TRUE(invalid(reserved));
-    std::string truncated = connect_packet(4, "client", "user", "pw");
+    std::string truncated = mqtt_connect(4, "client", "user", "pw");
     truncated[1] = static_cast<char>(truncated[1] - 3);  // the password runs past the end
     EXPECT_TRUE(invalid(truncated.substr(0, truncated.size() - 3)));
-    EXPECT_TRUE(read_first_packet(connect_packet(4, "c"), 5).status == FirstPacketStatus::invalid);
+    EXPECT_TRUE(read_first_packet(mqtt_connect(4, "c"), 5).status == FirstPacketStatus::invalid);
 }
 
 TEST(ServerFrontConnect, RefusalsInTheClientsVersion) {

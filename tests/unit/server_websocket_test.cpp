@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "../support/mqtt_bytes.hpp"
 #include "server/wire/sha1.hpp"
 #include "server/wire/websocket.hpp"
 
@@ -102,26 +103,7 @@ TEST(ServerWebSocket, BadHandshakesAreRefused) {
     EXPECT_NE(old.answer.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos);
 }
 
-// A masked client frame.
-std::string client_frame(std::uint8_t first_byte, const std::string& payload,
-                         std::string mask = "\x11\x22\x33\x44") {
-    std::string f(1, static_cast<char>(first_byte));
-    if (payload.size() < 126) {
-        f.push_back(static_cast<char>(0x80 | payload.size()));
-    } else if (payload.size() <= 0xFFFF) {
-        f.push_back(static_cast<char>(0x80 | 126));
-        f.push_back(static_cast<char>(payload.size() >> 8));
-        f.push_back(static_cast<char>(payload.size() & 0xFF));
-    } else {
-        f.push_back(static_cast<char>(0x80 | 127));
-        for (int i = 7; i >= 0; --i)
-            f.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
-    }
-    f += mask;
-    for (std::size_t i = 0; i < payload.size(); ++i)
-        f.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
-    return f;
-}
+using testsupport::ws_client_frame;
 
 constexpr std::uint8_t kFinBinary = 0x82;
 
@@ -132,7 +114,7 @@ TEST(ServerWebSocket, DecodesMaskedBinaryFramesOfEverySize) {
             payload[i] = static_cast<char>(i * 7);
         WsDecoder d;
         std::string out;
-        const std::string frame = client_frame(kFinBinary, payload);
+        const std::string frame = ws_client_frame(kFinBinary, payload);
         const auto r = d.decode(frame, out, 1 << 20);
         EXPECT_EQ(r.consumed, frame.size()) << size;
         EXPECT_EQ(out, payload) << size;
@@ -144,9 +126,9 @@ TEST(ServerWebSocket, DecodesMaskedBinaryFramesOfEverySize) {
 // bytes, payloads stream, and `room` holds back the rest.
 TEST(ServerWebSocket, SplitInputAndLimitedRoomGiveTheSamePayload) {
     const std::string payload("\x10\x0c\x00\x04MQTT\x05\x02\x00\x3c\x00\x00", 14);
-    const std::string stream = client_frame(0x02, payload.substr(0, 5)) +
-                               client_frame(0x89, "ping!") +  // a ping between fragments
-                               client_frame(0x80, payload.substr(5));
+    const std::string stream = ws_client_frame(0x02, payload.substr(0, 5)) +
+                               ws_client_frame(0x89, "ping!") +  // a ping between fragments
+                               ws_client_frame(0x80, payload.substr(5));
     for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
         WsDecoder d;
         std::string out;
@@ -184,20 +166,20 @@ std::optional<std::uint16_t> failure_of(const std::string& stream) {
 }
 
 TEST(ServerWebSocket, ProtocolViolationsFailWithTheirCloseCode) {
-    std::string unmasked = client_frame(kFinBinary, "x");
+    std::string unmasked = ws_client_frame(kFinBinary, "x");
     unmasked[1] = static_cast<char>(unmasked[1] & 0x7F);
     EXPECT_EQ(failure_of(unmasked), kWsCloseProtocolError);
-    EXPECT_EQ(failure_of(client_frame(0xC2, "x")), kWsCloseProtocolError);  // RSV1
-    EXPECT_EQ(failure_of(client_frame(0x83, "x")), kWsCloseProtocolError);  // opcode 3
-    EXPECT_EQ(failure_of(client_frame(0x81, "text")), kWsCloseUnsupportedData);
-    EXPECT_EQ(failure_of(client_frame(0x80, "x")),
+    EXPECT_EQ(failure_of(ws_client_frame(0xC2, "x")), kWsCloseProtocolError);  // RSV1
+    EXPECT_EQ(failure_of(ws_client_frame(0x83, "x")), kWsCloseProtocolError);  // opcode 3
+    EXPECT_EQ(failure_of(ws_client_frame(0x81, "text")), kWsCloseUnsupportedData);
+    EXPECT_EQ(failure_of(ws_client_frame(0x80, "x")),
               kWsCloseProtocolError);  // continuation of nothing
-    EXPECT_EQ(failure_of(client_frame(0x02, "a") + client_frame(kFinBinary, "b")),
+    EXPECT_EQ(failure_of(ws_client_frame(0x02, "a") + ws_client_frame(kFinBinary, "b")),
               kWsCloseProtocolError);  // new message inside one
-    EXPECT_EQ(failure_of(client_frame(0x09, "x")), kWsCloseProtocolError);  // fragmented ping
-    EXPECT_EQ(failure_of(client_frame(0x89, std::string(126, 'p'))), kWsCloseProtocolError);
-    EXPECT_EQ(failure_of(client_frame(0x88, "x")), kWsCloseProtocolError);  // 1-byte close
-    std::string huge = client_frame(kFinBinary, "");
+    EXPECT_EQ(failure_of(ws_client_frame(0x09, "x")), kWsCloseProtocolError);  // fragmented ping
+    EXPECT_EQ(failure_of(ws_client_frame(0x89, std::string(126, 'p'))), kWsCloseProtocolError);
+    EXPECT_EQ(failure_of(ws_client_frame(0x88, "x")), kWsCloseProtocolError);  // 1-byte close
+    std::string huge = ws_client_frame(kFinBinary, "");
     huge[1] = static_cast<char>(0x80 | 127);
     huge.insert(2, std::string("\x80\0\0\0\0\0\0\0", 8));
     EXPECT_EQ(failure_of(huge), kWsCloseProtocolError);  // 64-bit length with its top bit set
@@ -206,9 +188,9 @@ TEST(ServerWebSocket, ProtocolViolationsFailWithTheirCloseCode) {
 TEST(ServerWebSocket, CloseFrameIsHandedOver) {
     WsDecoder d;
     std::string out;
-    const std::string stream = client_frame(kFinBinary, "ab") +
-                               client_frame(0x88, ws_close_payload(1001) + "bye") +
-                               client_frame(kFinBinary, "never");
+    const std::string stream = ws_client_frame(kFinBinary, "ab") +
+                               ws_client_frame(0x88, ws_close_payload(1001) + "bye") +
+                               ws_client_frame(kFinBinary, "never");
     const auto r = d.decode(stream, out, 100);
     ASSERT_TRUE(r.control);
     EXPECT_EQ(r.control->opcode, WsOpcode::close);
