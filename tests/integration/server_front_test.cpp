@@ -280,6 +280,16 @@ TEST(ServerFront, WebSocketFramingByHand) {
     ASSERT_FALSE(frames.empty());
     EXPECT_EQ(frames.back().opcode, 0x8);
 
+    // Paho 1.3.12 may send its upgrade request twice in a row (loopback):
+    // one 101, and the second request is not taken for frames.
+    RawSocket twice("127.0.0.1", stack.ws_port());
+    twice.send(kUpgrade + kUpgrade + ws_client_frame(0x82, mqtt_connect(4, id + "-2", id, token)));
+    twice.read_until([](const std::string& got) { return !frames_after_upgrade(got).empty(); });
+    EXPECT_EQ(twice.received().find("HTTP/1.1 101", 1), std::string::npos) << twice.received();
+    const auto connack = frames_after_upgrade(twice.received());
+    ASSERT_FALSE(connack.empty()) << twice.received();
+    EXPECT_EQ(connack[0].payload, std::string("\x20\x02\x00\x00", 4));
+
     RawSocket plain("127.0.0.1", stack.ws_port());
     plain.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
     ASSERT_TRUE(plain.wait_closed());

@@ -95,6 +95,7 @@ struct Link {
     Outbox to_broker;  // MQTT bytes (the CONNECT first)
     Outbox to_client;  // MQTT bytes, or WebSocket frames
     int protocol_level = 4;
+    bool upgrade_repeat_checked = false;  // see skip_repeated_upgrade
 };
 
 bool would_block(int error) {
@@ -406,8 +407,36 @@ bool Front::Impl::pull_client(Link& l, std::size_t limit, std::int64_t now) {
 
 // Decoded payload into to_broker; pings answered, a close frame or a
 // protocol violation starts closing.
+namespace {
+
+// Paho C 1.3.12 built with OpenSSL (Debian's) sends its upgrade request
+// twice when the TCP connect completes at once, as it can on loopback (fixed
+// upstream in 1.3.13). A client frame never starts with 'G' (0x47 has a
+// reserved bit set), so a second request right behind the first is read and
+// dropped: answering it would corrupt the stream. False while it is not
+// known yet whether one follows.
+bool skip_repeated_upgrade(Link& l) {
+    if (l.upgrade_repeat_checked) return true;
+    if (l.raw.empty()) return false;
+    if (l.raw[0] != 'G') {
+        l.upgrade_repeat_checked = true;
+        return true;
+    }
+    const auto end = l.raw.find("\r\n\r\n");
+    if (end == std::string::npos) {
+        if (l.raw.size() > handshake_limits().max_head) l.failed = true;
+        return false;
+    }
+    l.raw.erase(0, end + 4);
+    l.upgrade_repeat_checked = true;
+    return true;
+}
+
+}  // namespace
+
 bool Front::Impl::decode_frames(Link& l, std::size_t limit, std::int64_t now) {
     bool progress = false;
+    if (!skip_repeated_upgrade(l)) return false;
     while (!l.raw.empty()) {
         wire::WsDecoder::Result r =
             l.frames.decode(l.raw, l.to_broker.data, room(l.to_broker, limit));
