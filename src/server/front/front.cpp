@@ -75,6 +75,14 @@ struct Outbox {
     }
 };
 
+// What an edge-triggered socket may still do, as far as the link knows.
+struct Readiness {
+    bool readable = false;
+    bool writable = true;
+    bool eof = false;
+    bool hangup = false;  // epoll reported the peer's FIN (EPOLLRDHUP)
+};
+
 struct Link {
     std::uint64_t id = 0;
     Kind kind = Kind::mqtt;
@@ -86,8 +94,8 @@ struct Link {
     std::int64_t deadline = 0;  // monotonic ms; 0: none
     std::int64_t dial_until = 0;
     std::int64_t dial_at = 0;  // dialing: the next attempt
-    bool client_readable = false, client_writable = true, client_eof = false;
-    bool broker_readable = false, broker_writable = true, broker_eof = false;
+    Readiness client_io;
+    Readiness broker_io;
     bool failed = false;  // a socket error: close without flushing
     std::string raw;      // websocket: bytes not decoded yet (handshake, frames)
     wire::RequestHeadReader handshake{handshake_limits()};
@@ -103,9 +111,11 @@ bool would_block(int error) {
 }
 
 // Appends up to `want` bytes read from `fd` to `buf`. 0: nothing now (or
-// end of stream, see `eof`); -1: a socket error.
-ssize_t read_into(int fd, std::string& buf, std::size_t want, bool& readable, bool& eof) {
-    if (want == 0 || !readable || eof) return 0;
+// end of stream, see `io.eof`); -1: a socket error. A short read drained the
+// socket: the next arrival raises a new edge, so no read is spent on EAGAIN,
+// unless the peer's FIN was reported (no edge would follow it).
+ssize_t read_into(int fd, std::string& buf, std::size_t want, Readiness& io) {
+    if (want == 0 || !io.readable || io.eof) return 0;
     const std::size_t base = buf.size();
     buf.resize(base + want);
     ssize_t n = 0;
@@ -113,23 +123,26 @@ ssize_t read_into(int fd, std::string& buf, std::size_t want, bool& readable, bo
         n = ::recv(fd, buf.data() + base, want, 0);
     } while (n < 0 && errno == EINTR);
     buf.resize(base + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-    if (n == 0) eof = true;
+    if (n == 0) io.eof = true;
+    if (n > 0 && static_cast<std::size_t>(n) < want && !io.hangup) io.readable = false;
     if (n < 0 && would_block(errno)) {
-        readable = false;
+        io.readable = false;
         return 0;
     }
     return n;
 }
 
-// Sends what `out` holds; false on a socket error.
-bool write_from(int fd, Outbox& out, bool& writable, bool& progress) {
-    while (writable && !out.empty()) {
+// Sends what `out` holds; false on a socket error. A short write filled the
+// socket's buffer: the edge that says it has room again will come.
+bool write_from(int fd, Outbox& out, Readiness& io, bool& progress) {
+    while (io.writable && !out.empty()) {
         const ssize_t n = ::send(fd, out.data.data() + out.sent, out.pending(), MSG_NOSIGNAL);
         if (n > 0) {
+            if (static_cast<std::size_t>(n) < out.pending()) io.writable = false;
             out.sent += static_cast<std::size_t>(n);
             progress = true;
         } else if (n < 0 && would_block(errno)) {
-            writable = false;
+            io.writable = false;
         } else if (!(n < 0 && errno == EINTR)) {
             return false;
         }
@@ -286,15 +299,10 @@ void Front::Impl::on_ready(std::uint64_t tag, std::uint32_t events, std::int64_t
     const auto it = links.find(tag / 2);
     if (it == links.end()) return;
     Link& l = *it->second;
-    const bool readable = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
-    const bool writable = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
-    if (tag % 2 == 0) {
-        l.client_readable |= readable;
-        l.client_writable |= writable;
-    } else {
-        l.broker_readable |= readable;
-        l.broker_writable |= writable;
-    }
+    Readiness& io = tag % 2 == 0 ? l.client_io : l.broker_io;
+    io.readable |= (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    io.writable |= (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+    io.hangup |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
     pump(l, now);
 }
 
@@ -324,7 +332,7 @@ bool Front::Impl::step(Link& l, std::int64_t now) {
         case Stage::forwarding:
             progress = pull_client(l, kBufferCap, now);
             if (pull_broker(l)) progress = true;
-            if (l.client_eof || l.broker_eof) start_closing(l, now);
+            if (l.client_io.eof || l.broker_io.eof) start_closing(l, now);
             break;
         case Stage::dialing:
         case Stage::closing:
@@ -336,15 +344,15 @@ bool Front::Impl::step(Link& l, std::int64_t now) {
 
 bool Front::Impl::read_handshake(Link& l, std::int64_t now) {
     const std::size_t max = handshake_limits().max_head + 1;
-    const ssize_t n = read_into(l.client.get(), l.raw, max - std::min(max, l.raw.size()),
-                                l.client_readable, l.client_eof);
+    const ssize_t n =
+        read_into(l.client.get(), l.raw, max - std::min(max, l.raw.size()), l.client_io);
     if (n < 0) {
         l.failed = true;
         return false;
     }
     const wire::HeadResult r = l.handshake.next(l.raw);
     if (r.status == wire::HeadStatus::incomplete) {
-        if (l.client_eof) l.failed = true;
+        if (l.client_io.eof) l.failed = true;
         return n > 0;
     }
     if (r.status == wire::HeadStatus::invalid) {
@@ -370,7 +378,7 @@ bool Front::Impl::read_connect(Link& l, std::int64_t now) {
     const wire::FirstPacket packet = wire::read_first_packet(l.to_broker.data);
     switch (packet.status) {
         case wire::FirstPacketStatus::incomplete:
-            if (l.client_eof) l.failed = true;
+            if (l.client_io.eof) l.failed = true;
             return progress;
         case wire::FirstPacketStatus::invalid:
             l.failed = true;  // not MQTT: nothing worth answering
@@ -398,7 +406,7 @@ bool Front::Impl::pull_client(Link& l, std::size_t limit, std::int64_t now) {
         if (want == 0 || (l.kind == Kind::websocket && room(l.to_broker, limit) == 0))
             return progress;
         std::string& sink = l.kind == Kind::websocket ? l.raw : l.to_broker.data;
-        const ssize_t n = read_into(l.client.get(), sink, want, l.client_readable, l.client_eof);
+        const ssize_t n = read_into(l.client.get(), sink, want, l.client_io);
         if (n < 0) l.failed = true;
         if (n <= 0) return progress;
         progress = true;
@@ -470,8 +478,8 @@ bool Front::Impl::pull_broker(Link& l) {
         std::string& out = l.to_client.data;
         const std::size_t base = out.size();
         if (ws) out.resize(base + header);  // room for the frame header
-        const ssize_t n = read_into(l.broker.get(), out, std::min(kReadChunk, free - header),
-                                    l.broker_readable, l.broker_eof);
+        const ssize_t n =
+            read_into(l.broker.get(), out, std::min(kReadChunk, free - header), l.broker_io);
         if (n <= 0) {
             out.resize(base);
             if (n < 0) l.failed = true;
@@ -576,7 +584,7 @@ void Front::Impl::start_closing(Link& l, std::int64_t now) {
     if (l.stage != Stage::forwarding) l.to_broker = {};
     // A broker that closed first may have said why (a CONNACK refusal, a
     // DISCONNECT): that reaches the client, then a close frame for WebSockets.
-    if (l.kind == Kind::websocket && l.broker_eof)
+    if (l.kind == Kind::websocket && l.broker_io.eof)
         wire::append_ws_frame(l.to_client.data, wire::WsOpcode::close,
                               wire::ws_close_payload(wire::kWsCloseNormal));
     l.stage = Stage::closing;
@@ -584,17 +592,17 @@ void Front::Impl::start_closing(Link& l, std::int64_t now) {
 }
 
 bool Front::Impl::flush(Link& l, bool& progress) {
-    if (l.broker && !l.broker_eof &&
-        !write_from(l.broker.get(), l.to_broker, l.broker_writable, progress))
+    if (l.broker && !l.broker_io.eof &&
+        !write_from(l.broker.get(), l.to_broker, l.broker_io, progress))
         return false;
-    return write_from(l.client.get(), l.to_client, l.client_writable, progress);
+    return write_from(l.client.get(), l.to_client, l.client_io, progress);
 }
 
 // Closing and every buffered byte handed over (or its socket gone).
 bool Front::Impl::finished(const Link& l) const {
     if (l.stage != Stage::closing) return false;
     const bool client_done = l.to_client.empty();
-    const bool broker_done = !l.broker || l.broker_eof || l.to_broker.empty();
+    const bool broker_done = !l.broker || l.broker_io.eof || l.to_broker.empty();
     return client_done && broker_done;
 }
 
