@@ -7,6 +7,7 @@
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <fstream>
@@ -220,6 +221,44 @@ TEST(ServerFront, TheGateAnswersConnectWhileTheBrokerIsDown) {
     }
     EXPECT_TRUE(accepted) << stack.log();
     EXPECT_TRUE(contains(stack.log(), "refused by the gate")) << stack.log();
+}
+
+// The front forwards until either side closes, and what the broker says
+// last (a CONNACK refusal) reaches the client before the close.
+TEST(ServerFront, ForwardedConnectionsEndWithEitherSide) {
+    Stack stack;
+    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
+    const std::string token = stack.token(stack.session("alice@example.org", kPassword))
+                                  .at("accessToken")
+                                  .get<std::string>();
+    const std::string refused =
+        connect_over_tcp(stack.mqtt_port(), mqtt_connect(5, id + "-bad", id, "not-a-token"));
+    ASSERT_GE(refused.size(), 4U) << "closed without a CONNACK";
+    EXPECT_EQ(static_cast<unsigned char>(refused[3]), 0x87);  // the plugin: not authorized
+
+    // The client leaves: the broker sees its connection end.
+    {
+        RawSocket client("127.0.0.1", stack.mqtt_port());
+        client.send(mqtt_connect(4, id + "-leaves", id, token));
+        client.read_until([](const std::string& got) { return got.size() >= 4; });
+        ASSERT_EQ(client.received(), std::string("\x20\x02\x00\x00", 4));
+    }
+    const auto until = std::chrono::steady_clock::now() + kDeadline;
+    while (!contains(read_file(stack.data_dir() + "/mosquitto.log"), id + "-leaves closed") &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(contains(read_file(stack.data_dir() + "/mosquitto.log"), id + "-leaves closed"))
+        << read_file(stack.data_dir() + "/mosquitto.log");
+
+    // The broker goes: its clients are disconnected.
+    RawSocket client("127.0.0.1", stack.mqtt_port());
+    client.send(mqtt_connect(4, id + "-stays", id, token));
+    client.read_until([](const std::string& got) { return got.size() >= 4; });
+    ASSERT_EQ(client.received(), std::string("\x20\x02\x00\x00", 4));
+    const auto broker = stack.broker_pid();
+    ASSERT_TRUE(broker);
+    ASSERT_EQ(::kill(*broker, SIGKILL), 0);
+    EXPECT_TRUE(client.wait_closed());
 }
 
 TEST(ServerFront, MqttOverWebSocketsWithPaho) {
