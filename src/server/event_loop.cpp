@@ -1,6 +1,7 @@
 // epoll, eventfd and accept pausing.
 #include "event_loop.hpp"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -77,6 +78,25 @@ void Listener::resume_if_due(Poller& poller, std::int64_t now_ms) {
     if (resume_at_ < 0 || now_ms < resume_at_) return;
     resume_at_ = -1;
     watch(poller);
+}
+
+void IoThread::start(const char* name, std::function<void()> loop) {
+    stopping_ = false;
+    thread_ = std::thread(std::move(loop));
+    pthread_setname_np(thread_.native_handle(), name);
+    running_ = true;
+}
+
+void IoThread::stop(Poller& poller) {
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    poller.wake();
+    join();
+}
+
+void IoThread::join() {
+    if (thread_.joinable()) thread_.join();
+    running_ = false;
 }
 
 std::string describe(const ServerCounters& c) {

@@ -9,8 +9,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <thread>
 
 #include "net.hpp"
 
@@ -63,6 +65,25 @@ class Listener {
     Fd fd_;
     std::uint64_t tag_;
     std::int64_t resume_at_ = -1;
+};
+
+// The one thread of such a server: runs its loop, which polls stopping(),
+// until stop() asks it to end and wakes its Poller.
+class IoThread {
+  public:
+    ~IoThread() { join(); }
+    // Starts `loop` on a thread named `name` (top -H, /proc/PID/task/*/comm).
+    void start(const char* name, std::function<void()> loop);
+    // Asks the loop to end, wakes it and waits for it. Idempotent.
+    void stop(Poller& poller);
+    bool running() const { return running_.load(); }
+    bool stopping() const { return stopping_.load(); }
+
+  private:
+    void join();
+    std::thread thread_;
+    std::atomic<bool> running_{false};
+    std::atomic<bool> stopping_{false};
 };
 
 // What a server counts, for logs and tests; written by its I/O thread.

@@ -4,13 +4,10 @@
 // answer headers: answers carry fixed headers and JSON bodies.
 #include "http_server.hpp"
 
-#include <pthread.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cerrno>
 #include <optional>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -248,14 +245,12 @@ struct HttpServer::Impl {
     std::uint64_t next_id = kFirstConnectionTag;
     platform::EventQueue<Completion> completions;
     std::unique_ptr<WorkerPool> workers;
-    std::thread thread;
-    std::atomic<bool> running{false};
-    std::atomic<bool> stopping{false};
+    net::IoThread io;
 };
 
 void HttpServer::Impl::loop() {
     std::int64_t next_sweep = platform::monotonic_ms() + kSweepMs;
-    while (!stopping.load()) {
+    while (!io.stopping()) {
         std::int64_t now = platform::monotonic_ms();
         for (const epoll_event& ev : poller->wait(next_timeout(now, next_sweep))) {
             now = platform::monotonic_ms();
@@ -446,7 +441,7 @@ void HttpServer::Impl::dispatch(Connection& c, std::int64_t now) {
 void HttpServer::Impl::answer(Connection& c, std::string bytes, bool keep_alive, std::int64_t now) {
     c.out = std::move(bytes);
     c.written = 0;
-    c.close_after = !keep_alive || stopping.load();
+    c.close_after = !keep_alive || io.stopping();
     c.phase = Phase::writing;
     c.deadline = now + settings.timeouts.write;
 }
@@ -532,22 +527,16 @@ void HttpServer::start() {
     m.poller->add(m.completions.fd(), EPOLLIN, kCompletionTag);
     m.workers =
         std::make_unique<WorkerPool>(m.settings.workers, m.settings.max_queued, "mqchatd-http-w");
-    m.thread = std::thread([&m] { m.loop(); });
-    pthread_setname_np(m.thread.native_handle(), "mqchatd-http");
-    m.running = true;
+    m.io.start("mqchatd-http", [&m] { m.loop(); });
 }
 
 bool HttpServer::running() const {
-    return impl_->running.load();
+    return impl_->io.running();
 }
 
 void HttpServer::stop() {
     Impl& m = *impl_;
-    if (!m.thread.joinable()) return;
-    m.stopping = true;
-    m.poller->wake();
-    m.thread.join();
-    m.running = false;
+    if (m.poller) m.io.stop(*m.poller);
     m.workers.reset();
 }
 

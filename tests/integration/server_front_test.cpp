@@ -80,6 +80,13 @@ std::string connect_over_tcp(int port, const std::string& connect) {
     });
 }
 
+// An account on the stack and an MQTT token for it (room general).
+std::pair<std::string, std::string> alice(const Stack& stack) {
+    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
+    const std::string session = stack.session("alice@example.org", kPassword);
+    return {id, stack.token(session).at("accessToken").get<std::string>()};
+}
+
 const std::string kRefusedV5("\x20\x03\x00\x88\x00", 5);
 const std::string kRefusedV311("\x20\x02\x00\x03", 4);
 
@@ -90,10 +97,7 @@ const std::string kRefusedV311("\x20\x02\x00\x03", 4);
 TEST(ServerFront, SocketsThatNeverConnectAreCappedAndCut) {
     raise_fd_limit();
     Stack stack;
-    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
-    const std::string token = stack.token(stack.session("alice@example.org", kPassword))
-                                  .at("accessToken")
-                                  .get<std::string>();
+    const auto [id, token] = alice(stack);
     std::vector<RawSocket> mute;
     for (int i = 0; i < 1000; ++i)
         mute.emplace_back("127.0.0.1", stack.mqtt_port(), "127.0.0.2");
@@ -180,10 +184,7 @@ TEST(ServerFront, ListenersAreBoundExactlyWhereConfigured) {
 // also over WebSockets; nothing reaches a broker the archiver is not on.
 TEST(ServerFront, TheGateAnswersConnectWhileTheBrokerIsDown) {
     Stack stack;
-    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
-    const std::string token = stack.token(stack.session("alice@example.org", kPassword))
-                                  .at("accessToken")
-                                  .get<std::string>();
+    const auto [id, token] = alice(stack);
     {
         BrokerBlocker down(stack);  // killed with SIGKILL, kept down
         for (int i = 0; i < 3; ++i) {
@@ -227,10 +228,7 @@ TEST(ServerFront, TheGateAnswersConnectWhileTheBrokerIsDown) {
 // last (a CONNACK refusal) reaches the client before the close.
 TEST(ServerFront, ForwardedConnectionsEndWithEitherSide) {
     Stack stack;
-    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
-    const std::string token = stack.token(stack.session("alice@example.org", kPassword))
-                                  .at("accessToken")
-                                  .get<std::string>();
+    const auto [id, token] = alice(stack);
     const std::string refused =
         connect_over_tcp(stack.mqtt_port(), mqtt_connect(5, id + "-bad", id, "not-a-token"));
     ASSERT_GE(refused.size(), 4U) << "closed without a CONNACK";
@@ -285,10 +283,7 @@ TEST(ServerFront, MqttOverWebSocketsWithPaho) {
 // close handshake. A plain HTTP request on that port gets 426.
 TEST(ServerFront, WebSocketFramingByHand) {
     Stack stack;
-    const std::string id = stack.add_user("alice@example.org", "Alice", kPassword);
-    const std::string token = stack.token(stack.session("alice@example.org", kPassword))
-                                  .at("accessToken")
-                                  .get<std::string>();
+    const auto [id, token] = alice(stack);
     RawSocket ws("127.0.0.1", stack.ws_port());
     ws.send(kUpgrade);
     ws.read_until([](const std::string& got) { return contains(got, "\r\n\r\n"); });

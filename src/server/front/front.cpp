@@ -6,7 +6,6 @@
 // direction: a side whose peer buffer is full is not read (backpressure).
 #include "front.hpp"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <sys/socket.h>
 
@@ -14,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -208,15 +206,13 @@ struct Front::Impl {
     std::vector<std::uint64_t> again;    // links whose turn ended with work left
     std::vector<std::uint64_t> dialing;  // links waiting to dial again
     std::uint64_t next_id = kFirstLinkId;
-    std::thread thread;
     std::atomic<bool> gate{false};
-    std::atomic<bool> running{false};
-    std::atomic<bool> stopping{false};
+    net::IoThread io;
 };
 
 void Front::Impl::loop() {
     std::int64_t next_sweep = platform::monotonic_ms() + kSweepMs;
-    while (!stopping.load()) {
+    while (!io.stopping()) {
         std::int64_t now = platform::monotonic_ms();
         for (const epoll_event& ev : poller->wait(next_timeout(now, next_sweep))) {
             now = platform::monotonic_ms();
@@ -299,10 +295,10 @@ void Front::Impl::on_ready(std::uint64_t tag, std::uint32_t events, std::int64_t
     const auto it = links.find(tag / 2);
     if (it == links.end()) return;
     Link& l = *it->second;
-    Readiness& io = tag % 2 == 0 ? l.client_io : l.broker_io;
-    io.readable |= (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-    io.writable |= (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
-    io.hangup |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    Readiness& side = tag % 2 == 0 ? l.client_io : l.broker_io;
+    side.readable |= (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    side.writable |= (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+    side.hangup |= (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
     pump(l, now);
 }
 
@@ -651,22 +647,15 @@ void Front::start() {
     }
     for (auto* l : {m.mqtt_listener.get(), m.ws_listener.get(), m.service_listener.get()})
         if (l) l->watch(*m.poller);
-    m.thread = std::thread([&m] { m.loop(); });
-    pthread_setname_np(m.thread.native_handle(), "mqchatd-front");
-    m.running = true;
+    m.io.start("mqchatd-front", [&m] { m.loop(); });
 }
 
 bool Front::running() const {
-    return impl_->running.load();
+    return impl_->io.running();
 }
 
 void Front::stop() {
-    Impl& m = *impl_;
-    if (!m.thread.joinable()) return;
-    m.stopping = true;
-    m.poller->wake();
-    m.thread.join();
-    m.running = false;
+    if (impl_->poller) impl_->io.stop(*impl_->poller);
 }
 
 void Front::set_gate_open(bool open) {
