@@ -94,7 +94,9 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
 }
 
 // Where mqchatd's own connection goes: the external URL, or the front's
-// private service listener on loopback (see kServiceLinkDialsUnixSockets).
+// private service listener on loopback. A link that can dial a unix socket
+// (kServiceLinkDialsUnixSockets) is given broker_socket_path(o.data_dir)
+// instead.
 BrokerUrl service_url(const ServeOptions& o, const Front* front) {
     if (o.broker_url) {
         auto parsed = parse_broker_url(*o.broker_url);
