@@ -9,13 +9,14 @@
 
 namespace mqchat::platform {
 
-SignalWatcher::SignalWatcher() {
+SignalWatcher::SignalWatcher(std::initializer_list<int> also) {
     std::signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP})
+        sigaddset(&set, sig);
+    for (const int sig : also)
+        sigaddset(&set, sig);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (fd_ < 0) throw std::runtime_error("signalfd failed");

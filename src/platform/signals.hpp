@@ -1,15 +1,18 @@
 // Signals as file descriptor events, so the main loop sees Ctrl-C in poll().
 #pragma once
 
+#include <initializer_list>
+
 namespace mqchat::platform {
 
-// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread created
-// after it (construct it first, before any library starts threads), ignores
-// SIGPIPE (write errors are handled where they happen), and delivers the
-// blocked signals through a signalfd.
+// Blocks SIGINT, SIGTERM and SIGHUP (and `also`, e.g. SIGCHLD for a
+// supervisor that must notice a dead child at once) in this thread and every
+// thread created after it (construct it first, before any library starts
+// threads), ignores SIGPIPE (write errors are handled where they happen),
+// and delivers the blocked signals through a signalfd.
 class SignalWatcher {
   public:
-    SignalWatcher();
+    explicit SignalWatcher(std::initializer_list<int> also = {});
     ~SignalWatcher();
     SignalWatcher(const SignalWatcher&) = delete;
     SignalWatcher& operator=(const SignalWatcher&) = delete;

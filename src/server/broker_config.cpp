@@ -1,6 +1,7 @@
 // mosquitto.conf text and where the broker's pieces are found.
 #include "broker_config.hpp"
 
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,11 +42,15 @@ std::vector<std::string> own_plugin_candidates() {
 }  // namespace
 
 std::string broker_config_problem(const BrokerConfig& c) {
-    for (const std::string* path :
-         {&c.plugin_path, &c.token_key_file, &c.service_key_file, &c.persistence_dir, &c.log_file})
+    for (const std::string* path : {&c.socket_path, &c.plugin_path, &c.token_key_file,
+                                    &c.service_key_file, &c.persistence_dir, &c.log_file})
         if (!safe_in_conf(*path))
             return "the path " + *path +
                    " cannot go into mosquitto.conf (no white space, control characters or '#')";
+    if (c.socket_path.size() >= sizeof(sockaddr_un::sun_path))
+        return "the broker's socket " + c.socket_path +
+               " is longer than a unix socket path may be (" +
+               std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes): use a shorter --data";
     if (!c.run_as_user.empty() && !safe_in_conf(c.run_as_user)) return "unusable user name";
     return {};
 }
@@ -73,10 +78,9 @@ std::string mosquitto_conf(const BrokerConfig& c) {
          << "plugin_opt_nbf_leeway 30\n"
          << "plugin_opt_user_rate " << c.user_rate << "\n"
          << "plugin_opt_user_burst " << c.user_burst << "\n"
-         << "listener " << c.mqtt.port << " " << c.mqtt.host << "\n"
-         << "protocol mqtt\n"
-         << "listener " << c.ws.port << " " << c.ws.host << "\n"
-         << "protocol websockets\n";
+         // Port 0 and a path: a unix socket (mode 0770 by mosquitto, in a 0700 dir).
+         << "listener 0 " << c.socket_path << "\n"
+         << "protocol mqtt\n";
     return conf.str();
 }
 

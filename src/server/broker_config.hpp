@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "host_port.hpp"
-
 namespace mqchat::server {
 
+// The broker listens on nothing but a unix socket in the data dir: the
+// public listeners are mqchatd's front (front/front.hpp), which forwards
+// every client it lets through to this socket.
 struct BrokerConfig {
-    HostPort mqtt{"127.0.0.1", 1883};
-    HostPort ws{"127.0.0.1", 8083};
+    std::string socket_path;       // <data>/broker.sock
     std::string plugin_path;       // libmqchat_auth.so
     std::string token_key_file;    // <data>/token.key
     std::string service_key_file;  // <data>/service.key
@@ -25,7 +25,8 @@ struct BrokerConfig {
 };
 
 // Empty when every path can be written into mosquitto.conf (which has no
-// quoting: white space or line breaks would split or inject options).
+// quoting: white space or line breaks would split or inject options) and the
+// socket path fits a unix socket address.
 std::string broker_config_problem(const BrokerConfig& config);
 
 std::string mosquitto_conf(const BrokerConfig& config);

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "accounts.hpp"
@@ -30,6 +31,7 @@ constexpr int kExitUsage = 2;
 // Short lifetimes are for tests of token refresh; the default is 900 s.
 constexpr std::int64_t kMinTokenTtl = 5;
 constexpr std::int64_t kMaxTokenTtl = token::kMaxTokenLifetime;  // what the plugin accepts
+constexpr std::int64_t kMaxConnectionCap = 1000000;
 
 struct Storage {
     std::string data_dir;
@@ -52,6 +54,9 @@ struct ServeArgs {
     std::string user_quota = "100M";
     std::optional<int> user_rate;
     std::optional<int> user_burst;
+    std::int64_t max_connections = static_cast<std::int64_t>(wire::ConnectionLimits{}.max_total);
+    std::int64_t max_per_address =
+        static_cast<std::int64_t>(wire::ConnectionLimits{}.max_per_address);
     // --mqtt, --ws, --plugin, --user-rate and --user-burst: they configure
     // the embedded broker, so giving one together with --broker-url is a
     // mistake worth telling.
@@ -255,6 +260,14 @@ int serve_command(const Storage& s, const ServeArgs& a) {
     o.token_ttl_s = a.token_ttl;
     o.plugin_path = a.plugin;
     if (const int status = apply_user_limits(a, o); status != 0) return status;
+    for (const auto& [name, value] :
+         {std::pair{"--max-connections", a.max_connections},
+          std::pair{"--max-connections-per-address", a.max_per_address}})
+        if (value < 1 || value > kMaxConnectionCap)
+            return invalid_input(std::string(name) + " must be 1 to " +
+                                 std::to_string(kMaxConnectionCap));
+    o.limits.max_total = static_cast<std::size_t>(a.max_connections);
+    o.limits.max_per_address = static_cast<std::size_t>(a.max_per_address);
     return serve(o);
 }
 
@@ -289,6 +302,14 @@ int run_mqchatd(int argc, char** argv) {
         ->type_name("URL");
     serve_cmd->add_option("--token-ttl", serve_args.token_ttl, "MQTT token lifetime (default 900)")
         ->type_name("SEC");
+    serve_cmd
+        ->add_option("--max-connections", serve_args.max_connections,
+                     "Connections at once, for HTTP and for MQTT each (default 4096)")
+        ->type_name("N");
+    serve_cmd
+        ->add_option("--max-connections-per-address", serve_args.max_per_address,
+                     "Connections at once from one address (IPv6: one /64) (default 256)")
+        ->type_name("N");
     serve_args.embedded_only.push_back(
         serve_cmd
             ->add_option(

@@ -1,5 +1,6 @@
-// The serve loop: startup in dependency order, then poll() over signals, the
-// broker connection and the HTTP routes' events until asked to stop.
+// The serve loop: startup in dependency order, then poll() over signals
+// (SIGCHLD too: a dead broker shuts the archive gate at once), the broker
+// connection and the HTTP routes' events until asked to stop.
 #include "daemon.hpp"
 
 #include <poll.h>
@@ -18,11 +19,14 @@
 #include <variant>
 
 #include "api.hpp"
+#include "archive_gate.hpp"
 #include "archive_status.hpp"
 #include "broker_config.hpp"
 #include "control_watch.hpp"
+#include "front/front.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
+#include "net.hpp"
 #include "platform/environment.hpp"
 #include "platform/event_queue.hpp"
 #include "platform/signals.hpp"
@@ -35,8 +39,9 @@
 namespace mqchat::server {
 namespace {
 
-constexpr int kIdlePollMs = 200;  // also how quickly a dead broker child is noticed
+constexpr int kIdlePollMs = 200;
 constexpr auto kBrokerStopGrace = std::chrono::seconds(10);
+constexpr std::int64_t kCounterReportMs = 10000;
 // The archiver's connection waits this long for another process's write
 // lock per attempt, so the loop keeps serving the broker connection.
 constexpr int kArchiverBusyTimeoutMs = 100;
@@ -83,8 +88,7 @@ std::string plugin_path(const ServeOptions& o) {
 
 BrokerConfig broker_config_of(const ServeOptions& o) {
     BrokerConfig c;
-    c.mqtt = o.mqtt;
-    c.ws = o.ws;
+    c.socket_path = broker_socket_path(o.data_dir);
     c.plugin_path = plugin_path(o);
     c.token_key_file = o.data_dir + "/token.key";
     c.service_key_file = o.data_dir + "/service.key";
@@ -98,17 +102,46 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
     return c;
 }
 
-// Where mqchatd's own connection goes: the external URL, or the embedded
-// broker's MQTT listener (loopback when it listens on every address). Once
-// the embedded broker listens on a unix socket only, this becomes
-// BrokerTarget::unix_socket(o.data_dir + "/broker.sock").
+// Where mqchatd's own connection goes: the external URL, or straight to the
+// embedded broker's unix socket (the front is for clients).
 BrokerTarget service_target(const ServeOptions& o) {
     if (o.broker_url) {
         auto parsed = parse_broker_target(*o.broker_url);
         if (!parsed.target) throw std::runtime_error("--broker-url: " + parsed.problem);
         return *parsed.target;
     }
-    return BrokerTarget::tcp(o.mqtt.is_wildcard() ? "127.0.0.1" : o.mqtt.host, o.mqtt.port);
+    return BrokerTarget::unix_socket(broker_socket_path(o.data_dir));
+}
+
+FrontSettings front_settings(const ServeOptions& o) {
+    FrontSettings f;
+    f.mqtt = o.mqtt;
+    f.ws = o.ws;
+    f.broker_socket = broker_socket_path(o.data_dir);
+    f.limits = o.limits;
+    f.service_listener = false;  // the service link dials the unix socket itself
+    return f;
+}
+
+// Binds the public MQTT listeners before the broker starts: until the
+// archiver is subscribed, the gate answers every CONNECT.
+std::unique_ptr<Front> start_front(const ServeOptions& o) {
+    auto front = std::make_unique<Front>(front_settings(o));
+    front->start();
+    log_line("mqtt listening on " + o.mqtt.to_string() + ", ws on " + o.ws.to_string());
+    return front;
+}
+
+// A server with thousands of connections needs more descriptors than the
+// usual soft limit of 1024; the broker child inherits the raised limit.
+void raise_descriptor_limit(const ServeOptions& o) {
+    const std::uint64_t limit = net::raise_fd_limit();
+    const std::uint64_t wanted =
+        (o.broker_url ? 1 : 3) * static_cast<std::uint64_t>(o.limits.max_total) + 64;
+    if (limit < wanted)
+        log_line("the file descriptor limit is " + std::to_string(limit) + ", below the " +
+                 std::to_string(wanted) +
+                 " that --max-connections needs: connections beyond it wait to be accepted");
 }
 
 std::unique_ptr<BrokerSupervisor> start_embedded_broker(const ServeOptions& o) {
@@ -177,7 +210,45 @@ struct Parts {
     ControlWatch& control;
     platform::EventQueue<LoopEvent>& events;
     BrokerSupervisor* supervisor;  // null with an external broker
+    Front* front;                  // likewise
 };
+
+// Logs a server's counters when something was refused or cut since the last
+// report, at most every kCounterReportMs: attacks show up in the log without
+// flooding it.
+std::uint64_t refusals(const net::ServerCounters& c) {
+    return c.refused_by_cap.load() + c.closed_by_deadline.load();
+}
+
+std::uint64_t refusals(const FrontCounters& c) {
+    return refusals(static_cast<const net::ServerCounters&>(c)) + c.refused_by_gate.load();
+}
+
+class CounterReport {
+  public:
+    template <typename Counters>
+    void maybe_log(const char* what, const Counters& c, std::int64_t now) {
+        const std::uint64_t events = refusals(c);
+        if (events == reported_ || now < next_at_) return;
+        reported_ = events;
+        next_at_ = now + kCounterReportMs;
+        log_line(std::string(what) + ": " + describe(c));
+    }
+
+  private:
+    std::uint64_t reported_ = 0;
+    std::int64_t next_at_ = 0;
+};
+
+struct Reports {
+    CounterReport http;
+    CounterReport front;
+};
+
+void report(const Parts& p, Reports& reports, std::int64_t now) {
+    reports.http.maybe_log("http", p.http.counters(), now);
+    if (p.front) reports.front.maybe_log("front", p.front->counters(), now);
+}
 
 // Our connection to the broker is up, and with it the child when it is ours.
 bool broker_up(const Parts& p) {
@@ -210,6 +281,8 @@ void poll_control(Parts& p, std::int64_t now_mono, std::int64_t& next_poll) {
 // child cannot start at all.
 int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
     bool ready = false;
+    ArchiveGate gate;
+    Reports reports;
     std::vector<LoopEvent> batch;
     std::int64_t next_control_poll = 0;
     for (;;) {
@@ -237,7 +310,11 @@ int run_loop(platform::SignalWatcher& signals, const ServeOptions& o, Parts p) {
             throw std::runtime_error(p.supervisor->failure());
         const bool up = broker_up(p);
         p.api.set_broker_up(up);
-        if (!ready && up && p.http.running()) {
+        if (p.front)
+            p.front->set_gate_open(
+                gate.open(p.supervisor->running(), p.link.archiving(), p.link.subscriptions()));
+        report(p, reports, now);
+        if (!ready && up && p.http.running() && (!p.front || p.front->running())) {
             ready = true;
             if (p.supervisor) p.supervisor->mark_ready();
             announce_ready(o);
@@ -269,9 +346,10 @@ std::string resolved_data_dir(const std::string& dir) {
 int serve_checked(const ServeOptions& given) {
     // First, before any library starts a thread: every thread inherits the
     // blocked signal mask, so SIGTERM reaches the signalfd and nothing else.
-    platform::SignalWatcher signals;
+    platform::SignalWatcher signals({SIGCHLD});
     ServeOptions o = given;
     o.data_dir = resolved_data_dir(given.data_dir);
+    raise_descriptor_limit(o);
     const std::string token_key = load_or_create_key(o.data_dir + "/token.key");
     const std::string service_key = load_or_create_key(o.data_dir + "/service.key");
     auto store = Store::open(o.db_path);
@@ -293,12 +371,18 @@ int serve_checked(const ServeOptions& given) {
     };
     Api api(*store, api_settings(o, token_key), std::move(api_events), platform::now_ms, &archive);
     api.set_broker_up(false);  // until the loop has seen it
-    HttpServer http(api, o.http);
+    HttpServerSettings http_settings;
+    http_settings.limits = o.limits;
+    HttpServer http(api, o.http, http_settings);
     http.start();
     log_line("http listening on " + o.http.to_string());
 
+    std::unique_ptr<Front> front;
     std::unique_ptr<BrokerSupervisor> supervisor;
-    if (!o.broker_url) supervisor = start_embedded_broker(o);
+    if (!o.broker_url) {
+        front = start_front(o);
+        supervisor = start_embedded_broker(o);
+    }
     ControlWatch control(*loop_store, {o.user_quota_bytes, token::kMaxTokenLifetime});
     ServiceLinkSettings link_settings;
     link_settings.target = service_target(o);
@@ -311,10 +395,12 @@ int serve_checked(const ServeOptions& given) {
                      [&control] { return control_state(control); });
     link.start(platform::monotonic_ms());
 
-    const int sig = run_loop(signals, o, {api, http, link, control, events, supervisor.get()});
+    const int sig =
+        run_loop(signals, o, {api, http, link, control, events, supervisor.get(), front.get()});
     log_line(std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
     http.stop();
     link.stop();
+    if (front) front->stop();
     if (supervisor) supervisor->stop(kBrokerStopGrace);
     log_line("stopped");
     return 0;
@@ -328,6 +414,10 @@ void ensure_data_dir(const std::string& dir) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw std::runtime_error("cannot create the data dir " + dir + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);  // keys, database and broker state are private
+}
+
+std::string broker_socket_path(const std::string& data_dir) {
+    return data_dir + "/broker.sock";
 }
 
 int serve(const ServeOptions& options) {

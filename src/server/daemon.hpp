@@ -1,5 +1,6 @@
-// `mqchatd serve`: the HTTP API, the supervised embedded broker and the
-// archiver, run from one poll() loop until SIGINT/SIGTERM.
+// `mqchatd serve`: the HTTP API, the front (the public MQTT listeners), the
+// supervised embedded broker and the archiver, run from one poll() loop until
+// SIGINT/SIGTERM.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "host_port.hpp"
 #include "quota.hpp"
 #include "token_answer.hpp"
+#include "wire/connection_caps.hpp"
 
 namespace mqchat::server {
 
@@ -24,7 +26,12 @@ struct ServeOptions {
     std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
     std::optional<int> user_rate;   // the plugin's publish rate per account (messages/s)
     std::optional<int> user_burst;  // and its burst
+    // Connection caps of the HTTP server and of the front, each.
+    wire::ConnectionLimits limits;
 };
+
+// The embedded broker's only listener, which the front forwards clients to.
+std::string broker_socket_path(const std::string& data_dir);
 
 // Exit status: 0 after a signal-driven shutdown, 1 when startup failed.
 int serve(const ServeOptions& options);

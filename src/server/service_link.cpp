@@ -192,6 +192,7 @@ void ServiceLink::on_subscribed(const MqttEvent& e, std::int64_t now_mono_ms) {
     }
     if (!subscribed_) log_line(std::string("archiving ") + kArchiveFilter);
     subscribed_ = true;
+    ++subscriptions_;
 }
 
 void ServiceLink::flush_archive(std::int64_t now_mono_ms) {

@@ -71,6 +71,9 @@ class ServiceLink {
 
     // Subscribed (SUBACK seen) on the current connection.
     bool archiving() const { return subscribed_; }
+    // How many times it has become subscribed so far: tells a subscription on
+    // a restarted broker from one the loop has not yet seen lost.
+    std::uint64_t subscriptions() const { return subscriptions_; }
 
   private:
     struct InFlight {
@@ -97,6 +100,7 @@ class ServiceLink {
     std::uint64_t connection_ = 0;  // counts connects: deliveries are acknowledged on theirs only
     bool state_loaded_ = false;     // the control state of this connection is queued
     bool subscribed_ = false;
+    std::uint64_t subscriptions_ = 0;
     std::uint16_t subscribe_id_ = 0;  // 0: no SUBSCRIBE outstanding
     std::int64_t retry_at_ = -1;      // loading the state or subscribing again
     int failed_attempts_ = 0;         // connects in a row that failed

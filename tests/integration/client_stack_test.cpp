@@ -7,40 +7,13 @@
 #include <thread>
 
 #include "mqchat_runner.hpp"
+#include "person.hpp"
 #include "support/stack.hpp"
 
 namespace {
 
 using namespace testsupport;
 using nlohmann::json;
-
-// One person's mqchat: its own state dir (session.json) and config dir.
-class Person {
-  public:
-    Person(const Stack& stack, const std::string& email, const std::string& password) {
-        auto r =
-            mqchat({"login", "--server", "http://127.0.0.1:" + std::to_string(stack.http_port()),
-                    "--email", email, "--password-stdin"},
-                   password + "\n");
-        if (r.status != 0) throw std::runtime_error("login failed: " + r.err);
-    }
-    std::vector<std::string> env() const {
-        return {"XDG_STATE_HOME=" + home_.path() + "/state",
-                "XDG_CONFIG_HOME=" + home_.path() + "/config"};
-    }
-    RunResult mqchat(std::vector<std::string> args, const std::string& input = "") const {
-        args.insert(args.begin(), mqchat_bin());
-        return run(args, input, {env(), false});
-    }
-    std::unique_ptr<Process> start(std::vector<std::string> args, bool pipe_stdin = false) const {
-        args.insert(args.begin(), mqchat_bin());
-        return std::make_unique<Process>(args, ProcessOptions{env(), pipe_stdin});
-    }
-    std::string session_file() const { return home_.path() + "/state/mqchat/session.json"; }
-
-  private:
-    TempDir home_;
-};
 
 struct Accounts {
     explicit Accounts(Stack& s) {

@@ -147,6 +147,7 @@ TEST(ServerDelivery, AFullDiskClosesTheArchiveAndLosesNothing) {
     SmallDisk disk;
     if (!disk.problem().empty()) GTEST_SKIP() << disk.problem();
     std::vector<std::string> sent;
+    std::vector<std::string> refused;
     std::string session;
     {
         Stack stack({.data_dir = disk.path() + "/data", .extra_args = {}});
@@ -174,11 +175,18 @@ TEST(ServerDelivery, AFullDiskClosesTheArchiveAndLosesNothing) {
         EXPECT_EQ(me.json().at("publish"),
                   json({{"allowed", false},
                         {"reason", "the archive is closed: no space left on device"}}));
-        // More messages while it is closed: held, and a state change is one
-        // line, not one per message.
-        for (int i = 0; i < 20; ++i) {
-            sent.push_back("while-full-" + std::to_string(i));
-            ASSERT_EQ(send(stack, a, sent.back()).status, 0);
+        // More messages while it is closed: the broker's plugin refuses them
+        // (PUBACK 0x87), so no sender is told they were stored; and a state
+        // change is one log line, not one per message.
+        for (int i = 0; i < 5; ++i) {
+            TempDir tmp;
+            const std::string id = "while-full-" + std::to_string(i);
+            const auto r = run({MOSQUITTO_PUB_BIN, "-d", "-V", "5", "-p",
+                                std::to_string(stack.mqtt_port()), "-q", "1", "-u", a.id, "-P",
+                                a.token, "-i", a.id + "-pub", "-t", kTopic, "-f",
+                                tmp.write("payload", canonical(id, a.id, "refused"))});
+            EXPECT_NE(r.out.find("RC:135"), std::string::npos) << r.out;
+            refused.push_back(id);
         }
         EXPECT_EQ(occurrences(stack.log(), "archive closed"), 1U) << stack.log();
         EXPECT_EQ(stack.http().get("/healthz").status, 503);
@@ -191,6 +199,8 @@ TEST(ServerDelivery, AFullDiskClosesTheArchiveAndLosesNothing) {
         const json h = history(stack, a.session);
         for (const auto& id : sent)
             EXPECT_EQ(copies(h, id), 1U) << id;
+        for (const auto& id : refused)
+            EXPECT_EQ(copies(h, id), 0U) << id;
         EXPECT_EQ(stack.login("alice@example.org", kPassword).status, 200);
     }
 }

@@ -38,15 +38,6 @@ bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
 }
 
-bool wait_gone(pid_t pid) {
-    const auto until = std::chrono::steady_clock::now() + kDeadline;
-    while (::kill(pid, 0) == 0) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
-}
-
 // Polls GET /healthz until its status is `status`.
 bool wait_health(const Stack& stack, int status) {
     const auto until = std::chrono::steady_clock::now() + kDeadline;
@@ -92,33 +83,36 @@ TEST(ServerOptions, EmbeddedBrokerOptionsConflictWithBrokerUrl) {
     }
 }
 
-TEST(ServerBroker, ABrokerThatCannotStartFailsStartupNamingTheCause) {
-    TempDir dir;
-    const int mqtt = free_port();
-    PortBlocker taken(mqtt);  // another process has the broker's port
-    const auto r = serve_briefly({"--data", dir.path() + "/data", "--http", loopback(free_port()),
-                                  "--mqtt", loopback(mqtt), "--ws", loopback(free_port())});
-    EXPECT_EQ(r.status, 1) << r.err;
-    EXPECT_EQ(r.out, "");  // never ready
-    EXPECT_TRUE(contains(last_line(r.err), "Address already in use")) << r.err;
-    EXPECT_TRUE(last_line(r.err).starts_with("mqchatd: ")) << r.err;
+// The front binds the public ports before anything else listens.
+TEST(ServerOptions, AnMqttOrWebSocketPortInUseFailsStartupNamingIt) {
+    for (const char* which : {"--mqtt", "--ws"}) {
+        TempDir dir;
+        const int port = free_port();
+        PortBlocker taken(port);  // another process has the port
+        const bool mqtt = std::string(which) == "--mqtt";
+        const auto r = serve_briefly(
+            {"--data", dir.path() + "/data", "--http", loopback(free_port()), "--mqtt",
+             loopback(mqtt ? port : free_port()), "--ws", loopback(mqtt ? free_port() : port)});
+        EXPECT_EQ(r.status, 1) << r.err;
+        EXPECT_EQ(r.out, "");  // never ready
+        const std::string line = last_line(r.err);
+        EXPECT_TRUE(line.starts_with("mqchatd: ")) << r.err;
+        EXPECT_TRUE(contains(line, "Address already in use")) << r.err;
+        EXPECT_TRUE(contains(line, loopback(port))) << r.err;
+    }
 }
 
-// Kills the broker and holds its port. mqchatd may restart the broker before
-// the port is taken (a loaded machine): then that one is killed too, and so
-// on until the port is ours, so nothing depends on who is faster.
-std::unique_ptr<PortBlocker> take_broker_port(const Stack& stack) {
-    const auto until = std::chrono::steady_clock::now() + kDeadline;
-    while (std::chrono::steady_clock::now() < until) {
-        if (const auto pid = stack.broker_pid(); pid && ::kill(*pid, SIGKILL) == 0)
-            wait_gone(*pid);  // its listening socket is closed
-        try {
-            return std::make_unique<PortBlocker>(stack.mqtt_port());
-        } catch (const std::runtime_error&) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
-    return nullptr;
+TEST(ServerBroker, ABrokerThatCannotStartFailsStartupNamingTheCause) {
+    TempDir dir;
+    // Something that is not a socket where the broker's listener goes.
+    std::filesystem::create_directories(dir.path() + "/data/broker.sock");
+    const auto r = serve_briefly({"--data", dir.path() + "/data", "--http", loopback(free_port()),
+                                  "--mqtt", loopback(free_port()), "--ws", loopback(free_port())});
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.out, "");  // never ready
+    EXPECT_TRUE(contains(last_line(r.err), "the broker could not start")) << r.err;
+    EXPECT_TRUE(contains(last_line(r.err), "Address already in use")) << r.err;
+    EXPECT_TRUE(last_line(r.err).starts_with("mqchatd: ")) << r.err;
 }
 
 TEST(ServerBroker, HealthzSaysTheBrokerIsDownUntilItIsBack) {
@@ -127,12 +121,11 @@ TEST(ServerBroker, HealthzSaysTheBrokerIsDownUntilItIsBack) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.json(), json({{"ok", true}}));
 
-    // Kill the broker and keep its port busy: after ready, mqchatd keeps
-    // restarting it (with backoff) instead of giving up.
+    // Kill the broker and keep it from listening again: after ready, mqchatd
+    // keeps restarting it (with backoff) instead of giving up.
     ASSERT_TRUE(stack.broker_pid().has_value());
     {
-        const auto taken = take_broker_port(stack);
-        ASSERT_TRUE(taken) << stack.log();
+        BrokerBlocker down(stack);
         ASSERT_TRUE(wait_health(stack, 503)) << stack.log();
         r = stack.http().get("/healthz");
         EXPECT_EQ(r.json(), json({{"ok", false}, {"broker", "down"}, {"archive", "open"}}));

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -275,6 +276,41 @@ PortBlocker::PortBlocker(int port) {
 
 PortBlocker::~PortBlocker() {
     ::close(fd_);
+}
+
+namespace {
+
+bool wait_gone(pid_t pid) {
+    const auto until = std::chrono::steady_clock::now() + kDeadline;
+    while (::kill(pid, 0) == 0) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+}  // namespace
+
+BrokerBlocker::BrokerBlocker(const Stack& stack) : path_(stack.broker_socket()) {
+    const auto until = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < until) {
+        if (const auto pid = stack.broker_pid(); pid && ::kill(*pid, SIGKILL) == 0) wait_gone(*pid);
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path_, ec)) {
+            std::filesystem::remove(path_, ec);  // the dead broker's socket file
+            std::filesystem::create_directory(path_, ec);
+        }
+        // A broker started before the directory was there still listens
+        // (on the unlinked socket): round again.
+        if (std::filesystem::is_directory(path_, ec) && !stack.broker_pid()) return;
+        std::this_thread::sleep_for(20ms);
+    }
+    throw std::runtime_error("could not keep the broker down");
+}
+
+BrokerBlocker::~BrokerBlocker() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
 }
 
 ServeResult serve_briefly(const std::vector<std::string>& args,

@@ -90,6 +90,8 @@ class Stack {
     std::string token_key() const;    // <data>/token.key, trimmed
     // The mosquitto child's pid (from /proc), or nullopt when there is none.
     std::optional<pid_t> broker_pid() const;
+    // The embedded broker's only listener (the front forwards clients there).
+    std::string broker_socket() const { return data_dir_ + "/broker.sock"; }
 
   private:
     bool external_broker() const;  // --broker-url among the extra args
@@ -141,6 +143,21 @@ class PortBlocker {
 
   private:
     int fd_ = -1;
+};
+
+// Keeps the embedded broker down: kills it and puts a directory where its
+// socket goes, so every restart fails to listen until this is destroyed.
+// mqchatd may restart the broker in between: then that one is killed too,
+// until the directory is in place with no broker running.
+class BrokerBlocker {
+  public:
+    explicit BrokerBlocker(const Stack& stack);
+    ~BrokerBlocker();
+    BrokerBlocker(const BrokerBlocker&) = delete;
+    BrokerBlocker& operator=(const BrokerBlocker&) = delete;
+
+  private:
+    std::string path_;
 };
 
 // `mqchatd serve ARGS...` with a short deadline: the exit status, or nullopt

@@ -37,8 +37,7 @@ bool has_line(const std::string& text, const std::string& line) {
 
 BrokerConfig sample_config() {
     BrokerConfig c;
-    c.mqtt = {"127.0.0.1", 11883};
-    c.ws = {"::1", 18083};
+    c.socket_path = "/var/lib/mqchatd/broker.sock";
     c.plugin_path = "/opt/mqchat/bin/libmqchat_auth.so";
     c.token_key_file = "/var/lib/mqchatd/token.key";
     c.service_key_file = "/var/lib/mqchatd/service.key";
@@ -71,12 +70,16 @@ TEST(ServerBrokerConfig, PassesThePublishRateToThePlugin) {
     EXPECT_TRUE(has_line(conf, "plugin_opt_user_burst 1000")) << conf;
 }
 
-TEST(ServerBrokerConfig, ListenersComeLastWithTheirProtocols) {
+// The broker listens on its unix socket only: the front owns the TCP ports.
+TEST(ServerBrokerConfig, TheOnlyListenerIsTheUnixSocketAndComesLast) {
     const auto lines = lines_of(mosquitto_conf(sample_config()));
-    ASSERT_GE(lines.size(), 4U);
-    const std::vector<std::string> tail(lines.end() - 4, lines.end());
-    EXPECT_EQ(tail, (std::vector<std::string>{"listener 11883 127.0.0.1", "protocol mqtt",
-                                              "listener 18083 ::1", "protocol websockets"}));
+    ASSERT_GE(lines.size(), 2U);
+    const std::vector<std::string> tail(lines.end() - 2, lines.end());
+    EXPECT_EQ(tail, (std::vector<std::string>{"listener 0 /var/lib/mqchatd/broker.sock",
+                                              "protocol mqtt"}));
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                            [](const std::string& l) { return l.starts_with("listener"); }),
+              1);
     // Global settings never follow a listener line.
     const auto first_listener = std::find_if(
         lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("listener"); });
@@ -91,6 +94,9 @@ TEST(ServerBrokerConfig, PathsThatWouldBreakTheFileAreRefused) {
         c.persistence_dir = bad;
         EXPECT_NE(broker_config_problem(c), "") << bad;
     }
+    auto c = sample_config();
+    c.socket_path = "/" + std::string(106, 'd') + "/broker.sock";  // beyond sun_path
+    EXPECT_NE(broker_config_problem(c).find("use a shorter --data"), std::string::npos);
 }
 
 TEST(ServerBrokerConfig, PluginIsLookedForBesideTheExecutableThenInstalled) {
