@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/control_message.hpp"
 #include "limits.hpp"
 #include "token/jwt.hpp"
 
@@ -26,7 +27,7 @@ inline constexpr std::string_view kServiceSharedFilter = "$share/mqchatd/chat/+/
 inline constexpr std::string_view kServiceFilter = "chat/+/messages";
 // mqchatd's orders to the plugin (control.hpp): only the service may publish
 // there, nobody may subscribe, and the plugin consumes every message.
-inline constexpr std::string_view kControlTopic = "$mqchatd/control";
+inline constexpr std::string_view kControlTopic = control::kTopic;  // mqchatd writes there
 inline constexpr std::int64_t kMaxNbfLeeway = 60;
 inline constexpr std::int64_t kMaxUserRate = 1'000'000;  // also the largest burst
 

@@ -230,7 +230,8 @@ int apply_user_limits(const ServeArgs& a, ServeOptions& o) {
         return invalid_input(
             "--user-quota: expected a size such as 100M, 2G or 0 (unlimited), not " + a.user_quota);
     o.user_quota_bytes = *quota;
-    if (a.user_rate && *a.user_rate < 0) return invalid_input("--user-rate must be 0 (unlimited) or more");
+    if (a.user_rate && *a.user_rate < 0)
+        return invalid_input("--user-rate must be 0 (unlimited) or more");
     if (a.user_burst && *a.user_burst < 1) return invalid_input("--user-burst must be at least 1");
     o.user_rate = a.user_rate;
     o.user_burst = a.user_burst;

@@ -181,10 +181,10 @@ TEST(ServerDelivery, AFullDiskClosesTheArchiveAndLosesNothing) {
         for (int i = 0; i < 5; ++i) {
             TempDir tmp;
             const std::string id = "while-full-" + std::to_string(i);
-            const auto r = run({MOSQUITTO_PUB_BIN, "-d", "-V", "5", "-p",
-                                std::to_string(stack.mqtt_port()), "-q", "1", "-u", a.id, "-P",
-                                a.token, "-i", a.id + "-pub", "-t", kTopic, "-f",
-                                tmp.write("payload", canonical(id, a.id, "refused"))});
+            const auto r =
+                run({MOSQUITTO_PUB_BIN, "-d", "-V", "5", "-p", std::to_string(stack.mqtt_port()),
+                     "-q", "1", "-u", a.id, "-P", a.token, "-i", a.id + "-pub", "-t", kTopic, "-f",
+                     tmp.write("payload", canonical(id, a.id, "refused"))});
             EXPECT_NE(r.out.find("RC:135"), std::string::npos) << r.out;
             refused.push_back(id);
         }
