@@ -119,7 +119,6 @@ FrontSettings front_settings(const ServeOptions& o) {
     f.ws = o.ws;
     f.broker_socket = broker_socket_path(o.data_dir);
     f.limits = o.limits;
-    f.service_listener = false;  // the service link dials the unix socket itself
     return f;
 }
 

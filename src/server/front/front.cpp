@@ -6,7 +6,6 @@
 // direction: a side whose peer buffer is full is not read (backpressure).
 #include "front.hpp"
 
-#include <sodium.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -26,11 +25,10 @@
 namespace mqchat::server {
 namespace {
 
-enum class Kind { mqtt, websocket, service };
+enum class Kind { mqtt, websocket };
 
 constexpr std::uint64_t kMqttListenerTag = 0;
 constexpr std::uint64_t kWsListenerTag = 1;
-constexpr std::uint64_t kServiceListenerTag = 2;
 constexpr std::uint64_t kFirstLinkId = 8;  // tags: id * 2 (client), id * 2 + 1 (broker)
 
 constexpr std::size_t kBufferCap = 64 * 1024;  // per direction, once forwarding
@@ -42,7 +40,6 @@ constexpr std::int64_t kDialRetryMs = 20;  // the broker's listen queue was full
 constexpr std::int64_t kDialDeadlineMs = 5000;
 constexpr std::int64_t kFlushDeadlineMs = 5000;  // to hand over the last bytes when closing
 constexpr int kRoundsPerTurn = 16;               // fairness: then the next ready link's turn
-constexpr std::size_t kMaxServiceUnauthenticated = 16;
 
 wire::HttpLimits handshake_limits() {
     wire::HttpLimits l;
@@ -88,7 +85,6 @@ struct Link {
     net::Fd client;
     net::Fd broker;
     net::Peer peer;
-    bool counted = false;       // admitted under the caps
     std::int64_t deadline = 0;  // monotonic ms; 0: none
     std::int64_t dial_until = 0;
     std::int64_t dial_at = 0;  // dialing: the next attempt
@@ -153,12 +149,6 @@ std::size_t room(const Outbox& out, std::size_t cap) {
     return out.pending() >= cap ? 0 : cap - out.pending();
 }
 
-// Constant time: the service key must not leak through timing.
-bool same_secret(const std::optional<std::string>& given, const std::string& expected) {
-    return given && given->size() == expected.size() &&
-           sodium_memcmp(given->data(), expected.data(), expected.size()) == 0;
-}
-
 }  // namespace
 
 std::string describe(const FrontCounters& c) {
@@ -172,7 +162,7 @@ struct Front::Impl {
     void loop();
     int next_timeout(std::int64_t now, std::int64_t next_sweep) const;
     void accept_all(net::Listener& listener, Kind kind, std::int64_t now);
-    bool admit(const net::Accepted& a, Kind kind);
+    bool admit(const net::Accepted& a);
     void on_ready(std::uint64_t tag, std::uint32_t events, std::int64_t now);
     void pump(Link& l, std::int64_t now);
     bool step(Link& l, std::int64_t now);
@@ -199,9 +189,6 @@ struct Front::Impl {
     std::unique_ptr<net::Poller> poller;
     std::unique_ptr<net::Listener> mqtt_listener;
     std::unique_ptr<net::Listener> ws_listener;
-    std::unique_ptr<net::Listener> service_listener;
-    int service_port = 0;
-    std::size_t service_unauthenticated = 0;
     std::unordered_map<std::uint64_t, std::unique_ptr<Link>> links;
     std::vector<std::uint64_t> again;    // links whose turn ended with work left
     std::vector<std::uint64_t> dialing;  // links waiting to dial again
@@ -226,9 +213,6 @@ void Front::Impl::loop() {
                 case kWsListenerTag:
                     accept_all(*ws_listener, Kind::websocket, now);
                     break;
-                case kServiceListenerTag:
-                    accept_all(*service_listener, Kind::service, now);
-                    break;
                 default:
                     on_ready(ev.data.u64, ev.events, now);
             }
@@ -239,7 +223,7 @@ void Front::Impl::loop() {
         for (const std::uint64_t id : turn)
             if (const auto it = links.find(id); it != links.end()) pump(*it->second, now);
         retry_dials(now);
-        for (auto* l : {mqtt_listener.get(), ws_listener.get(), service_listener.get()})
+        for (auto* l : {mqtt_listener.get(), ws_listener.get()})
             if (l) l->resume_if_due(*poller, now);
         if (now >= next_sweep) {
             sweep(now);
@@ -255,7 +239,7 @@ int Front::Impl::next_timeout(std::int64_t now, std::int64_t next_sweep) const {
     if (!again.empty()) return 0;
     int timeout = links.empty() ? -1 : net::sooner_timeout(-1, next_sweep, now);
     if (!dialing.empty()) timeout = net::sooner_timeout(timeout, now + kDialRetryMs, now);
-    for (auto* l : {mqtt_listener.get(), ws_listener.get(), service_listener.get()})
+    for (auto* l : {mqtt_listener.get(), ws_listener.get()})
         if (l) timeout = net::sooner_timeout(timeout, l->resume_at(), now);
     return timeout;
 }
@@ -264,11 +248,10 @@ void Front::Impl::accept_all(net::Listener& listener, Kind kind, std::int64_t no
     for (;;) {
         net::Accepted a = listener.next(*poller, now);
         if (!a.fd) return;
-        if (!admit(a, kind)) continue;  // closed at once: holding it is what the caps prevent
+        if (!admit(a)) continue;  // closed at once: holding it is what the caps prevent
         auto l = std::make_unique<Link>();
         l->id = next_id++;
         l->kind = kind;
-        l->counted = kind != Kind::service;
         l->stage = kind == Kind::websocket ? Stage::handshake : Stage::connect;
         l->deadline = now + (kind == Kind::websocket ? settings.handshake_deadline_ms
                                                      : settings.connect_deadline_ms);
@@ -280,12 +263,7 @@ void Front::Impl::accept_all(net::Listener& listener, Kind kind, std::int64_t no
     }
 }
 
-bool Front::Impl::admit(const net::Accepted& a, Kind kind) {
-    if (kind == Kind::service) {
-        if (service_unauthenticated >= kMaxServiceUnauthenticated) return false;
-        ++service_unauthenticated;
-        return true;
-    }
+bool Front::Impl::admit(const net::Accepted& a) {
     if (caps.admit(a.peer.cap_key) == wire::Admission::admitted) return true;
     ++counters.refused_by_cap;
     return false;
@@ -496,18 +474,6 @@ bool Front::Impl::pull_broker(Link& l) {
 
 void Front::Impl::on_connect(Link& l, const wire::FirstPacket& packet, std::int64_t now) {
     l.protocol_level = packet.connect.protocol_level;
-    const bool service = !settings.service_key.empty() &&
-                         packet.connect.username == settings.service_username &&
-                         same_secret(packet.connect.password, settings.service_key);
-    if (l.kind == Kind::service) --service_unauthenticated;
-    if (service) {
-        dial(l, now);
-        return;
-    }
-    if (l.kind == Kind::service) {
-        refuse(l, wire::ConnectRefusal::not_authorized, now);
-        return;
-    }
     if (!gate.load()) {
         ++counters.refused_by_gate;
         refuse(l, wire::ConnectRefusal::server_unavailable, now);
@@ -619,8 +585,7 @@ void Front::Impl::close(std::uint64_t id) {
     const auto it = links.find(id);
     if (it == links.end()) return;
     Link& l = *it->second;
-    if (l.kind == Kind::service && l.stage == Stage::connect) --service_unauthenticated;
-    if (l.counted) caps.release(l.peer.cap_key);
+    caps.release(l.peer.cap_key);
     poller->remove(l.client.get());
     if (l.broker) poller->remove(l.broker.get());
     links.erase(it);
@@ -640,12 +605,7 @@ void Front::start() {
         std::make_unique<net::Listener>(net::listen_tcp(m.settings.mqtt, "MQTT"), kMqttListenerTag);
     m.ws_listener = std::make_unique<net::Listener>(
         net::listen_tcp(m.settings.ws, "MQTT over WebSockets"), kWsListenerTag);
-    if (m.settings.service_listener) {
-        m.service_listener = std::make_unique<net::Listener>(
-            net::listen_tcp({"127.0.0.1", 0}, "the service connection"), kServiceListenerTag);
-        m.service_port = net::local_port(m.service_listener->fd());
-    }
-    for (auto* l : {m.mqtt_listener.get(), m.ws_listener.get(), m.service_listener.get()})
+    for (auto* l : {m.mqtt_listener.get(), m.ws_listener.get()})
         if (l) l->watch(*m.poller);
     m.io.start("mqchatd-front", [&m] { m.loop(); });
 }
@@ -664,10 +624,6 @@ void Front::set_gate_open(bool open) {
 
 bool Front::gate_open() const {
     return impl_->gate.load();
-}
-
-int Front::service_port() const {
-    return impl_->service_port;
 }
 
 const FrontCounters& Front::counters() const {

@@ -24,14 +24,6 @@ struct FrontSettings {
     wire::ConnectionLimits limits;               // beyond them: closed at once
     std::int64_t handshake_deadline_ms = 10000;  // accept -> WebSocket handshake done
     std::int64_t connect_deadline_ms = 10000;    // accept (or handshake) -> whole CONNECT
-    // mqchatd's own credentials: a CONNECT with exactly these (checked by
-    // the front, then again by the broker's plugin) passes a closed gate.
-    std::string service_username;
-    std::string service_key;
-    // A private listener on a free loopback port for mqchatd's own
-    // connection, while its MQTT client cannot dial the unix socket itself:
-    // no caps there, and only the service credentials are let through.
-    bool service_listener = false;
 };
 
 struct FrontCounters : net::ServerCounters {
@@ -62,8 +54,6 @@ class Front {
     void set_gate_open(bool open);
     bool gate_open() const;
 
-    // The private service listener's port (127.0.0.1); 0 when there is none.
-    int service_port() const;
     const FrontCounters& counters() const;
 
   private:
