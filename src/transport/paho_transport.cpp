@@ -200,7 +200,14 @@ class PahoTransport final : public MqttTransport {
 
     void on_connect_done(const mqtt::token& tok, bool ok) {
         const std::uint64_t connection = number_of(tok);
-        if (!ok) return sink_(failure_of(MqttEvent::Type::connect_failed, tok, connection));
+        if (!ok) {
+            MqttEvent e = failure_of(MqttEvent::Type::connect_failed, tok, connection);
+            // Paho 1.3.12 hands an MQTT 5 CONNACK refusal over as the return
+            // code (0x88 -> 136), not as the reason code.
+            if (e.reason_code == 0 && e.return_code >= 0x80 && e.return_code <= 0xFF)
+                e.reason_code = e.return_code;
+            return sink_(std::move(e));
+        }
         // Only the Receive Maximum: Paho 1.2 calls this twice for MQTT 5, and
         // the connected handler reports the connection itself.
         try {

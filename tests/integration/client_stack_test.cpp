@@ -2,6 +2,7 @@
 // tail with history, token refresh while sending and tailing, logout.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -53,6 +54,25 @@ TEST(ClientStack, SendIsArchivedOnceAndReachesATail) {
     EXPECT_EQ(h[0].at("id"), live.at("id"));
     const std::string log = stack.log();
     EXPECT_EQ(log.find("alice-password"), std::string::npos);
+}
+
+// Right after a broker crash mqchatd's front answers CONNACK 0x88 (server
+// unavailable) until its archiver is subscribed again: a one-shot send waits
+// that out and is archived, instead of failing with exit 7.
+TEST(ClientStack, SendStartedWhileTheBrokerRestartsWaitsForIt) {
+    Stack stack;
+    Accounts accounts(stack);
+    Person alice(stack, "alice@example.com", "alice-password");
+    const auto pid = stack.broker_pid();
+    ASSERT_TRUE(pid);
+    ::kill(*pid, SIGKILL);
+    auto r = alice.mqchat({"general", "--send", "during the restart", "-v", "-W", "30"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    json h;
+    for (int i = 0; i < 600 && (h = history(stack, "general")).empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(h.size(), 1U) << h.dump();
+    EXPECT_EQ(h[0].at("text"), "during the restart");
 }
 
 TEST(ClientStack, TailShowsHistoryThenLiveWithNoGapAndNoDuplicate) {
