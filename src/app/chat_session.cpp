@@ -360,8 +360,9 @@ class ChatSession {
         worker_.post([this, session, room]() -> HttpWorker::Apply {
             auto status = access_.api().publish_status(session);
             return [this, room, status = std::move(status)]() {
-                if (auto* s = std::get_if<PublishStatus>(&status); s && !s->allowed)
-                    model_.notice(room, "the server says: " + s->reason, clock_.wall_ms());
+                auto* s = std::get_if<PublishStatus>(&status);
+                if (const auto hint = s ? refusal_hint(*s) : std::string(); !hint.empty())
+                    model_.notice(room, hint, clock_.wall_ms());
             };
         });
     }

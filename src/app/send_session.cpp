@@ -211,8 +211,7 @@ class SendSession {
     std::string server_says_why() {
         if (!access_.has_server()) return {};
         auto status = access_.api().publish_status(access_.session_secret());
-        if (auto* s = std::get_if<PublishStatus>(&status); s && !s->allowed && !s->reason.empty())
-            return "the server says: " + s->reason;
+        if (auto* s = std::get_if<PublishStatus>(&status)) return refusal_hint(*s);
         return {};
     }
 

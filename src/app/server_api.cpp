@@ -25,6 +25,14 @@ std::string string_field(const json& obj, const char* key) {
     return (it != obj.end() && it->is_string()) ? it->get<std::string>() : std::string();
 }
 
+// A small non-negative count from an answer; 0 when absent or absurd.
+std::int64_t int_field(const json& obj, const char* key) {
+    const auto it = obj.find(key);
+    if (it == obj.end() || !it->is_number_integer()) return 0;
+    const auto v = it->get<std::int64_t>();
+    return (v > 0 && v <= 1'000'000'000) ? v : 0;
+}
+
 // "a%2Fb"-style escaping for path segments and query values.
 std::string url_escape(const std::string& s) {
     static constexpr char hex[] = "0123456789ABCDEF";
@@ -176,8 +184,20 @@ ApiResult<PublishStatus> ServerApi::publish_status(const std::string& session) {
         if (const auto a = p->find("allowed"); a != p->end() && a->is_boolean())
             status.allowed = a->get<bool>();
         status.reason = string_field(*p, "reason").substr(0, 200);
+        if (const auto rate = p->find("rate"); rate != p->end() && rate->is_object()) {
+            status.rate_per_second = int_field(*rate, "per_second");
+            status.burst = int_field(*rate, "burst");
+        }
     }
     return status;
+}
+
+std::string refusal_hint(const PublishStatus& status) {
+    if (!status.allowed && !status.reason.empty()) return "the server says: " + status.reason;
+    if (status.rate_per_second > 0)
+        return "the server allows " + std::to_string(status.rate_per_second) +
+               " messages/s per account, bursts of " + std::to_string(status.burst);
+    return {};
 }
 
 }  // namespace mqchat::app

@@ -42,7 +42,16 @@ struct TokenAnswer {
 struct PublishStatus {
     bool allowed = true;
     std::string reason;  // untrusted: sanitize before display
+    // The broker's publish limit per account, when the server knows one.
+    std::int64_t rate_per_second = 0;
+    std::int64_t burst = 0;
 };
+
+// Why the broker may have refused a message of ours, as the server sees it
+// ("the server says: storage quota of 1 KiB used"), or "" when it knows of
+// nothing. The broker's own answer to a message over the rate limit is only
+// "not authorized": the server's limit is named then.
+std::string refusal_hint(const PublishStatus& status);
 
 struct HistoryPage {
     std::vector<Message> messages;  // oldest first

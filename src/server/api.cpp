@@ -353,6 +353,8 @@ ApiResponse Api::me(const ApiRequest& request) {
     const std::string refusal = publish_refusal(*user);
     json publish = {{"allowed", refusal.empty()}};
     if (!refusal.empty()) publish["reason"] = refusal;
+    if (settings_.user_rate > 0)
+        publish["rate"] = {{"per_second", settings_.user_rate}, {"burst", settings_.user_burst}};
     return ok_json(200, json{{"user", {{"id", user->id}, {"name", user->name}}},
                              {"publish", std::move(publish)}});
 }

@@ -42,6 +42,11 @@ struct ApiSettings {
     BrokerAdvert brokers;
     LoginLimits login_limits;                                // the defaults in production
     std::int64_t user_quota_bytes = kDefaultUserQuotaBytes;  // 0: unlimited
+    // The embedded broker's publish limit per account (its plugin enforces
+    // it; a refusal there reads only "not authorized", so /api/me says what
+    // the limit is). 0: none known (an external broker).
+    std::int64_t user_rate = 0;
+    std::int64_t user_burst = 0;
     // How long a history answer waits for the archiver (what it had received
     // when the request came, and an `after` id not archived yet).
     std::int64_t history_wait_ms = 3000;

@@ -177,6 +177,10 @@ ApiSettings api_settings(const ServeOptions& o, std::string token_key) {
     s.token_key = std::move(token_key);
     s.token_ttl_s = o.token_ttl_s;
     s.user_quota_bytes = o.user_quota_bytes;
+    if (!o.broker_url) {  // what broker_config_of() gives the plugin
+        s.user_rate = o.user_rate.value_or(BrokerConfig{}.user_rate);
+        s.user_burst = o.user_burst.value_or(BrokerConfig{}.user_burst);
+    }
     s.brokers.mqtt = o.mqtt;
     s.brokers.ws = o.ws;
     s.brokers.external_url = o.broker_url;

@@ -56,6 +56,24 @@ TEST(ClientStack, SendIsArchivedOnceAndReachesATail) {
     EXPECT_EQ(log.find("alice-password"), std::string::npos);
 }
 
+// The broker answers a message over the account's rate only "not authorized":
+// the sender is told the limit the server names, and the rest is kept.
+TEST(ClientStack, SendOverTheRateLimitNamesTheLimit) {
+    Stack stack({.data_dir = "", .extra_args = {"--user-rate", "1", "--user-burst", "3"}});
+    Accounts accounts(stack);
+    Person alice(stack, "alice@example.com", "alice-password");
+    std::string lines;
+    for (int i = 1; i <= 20; ++i)
+        lines += "line " + std::to_string(i) + "\n";
+    auto r = alice.mqchat({"general", "--send", "-"}, lines);
+    EXPECT_EQ(r.status, 7) << r.err;
+    EXPECT_NE(r.err.find("not authorized (0x87)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the server allows 1 messages/s per account, bursts of 3"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("unacknowledged message(s) kept"), std::string::npos) << r.err;
+}
+
 // Right after a broker crash mqchatd's front answers CONNACK 0x88 (server
 // unavailable) until its archiver is subscribed again: a one-shot send waits
 // that out and is archived, instead of failing with exit 7.
