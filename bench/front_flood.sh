@@ -24,6 +24,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
 BIN=$(cd "${1:-$here/../build/default/bin}" && pwd)
 RATE=${RATE:-5000}
 DURATION=${DURATION:-10}
@@ -159,11 +160,7 @@ times.sort()
 print("%.3f %.3f" % (times[len(times) // 2], times[int(len(times) * 0.99)]))
 EOF
 
-read -r http_port mqtt_port ws_port < <("$PY" -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
+read -r http_port mqtt_port ws_port < <(free_ports 3)
 server=http://127.0.0.1:$http_port
 data=$tmp/data
 for who in viewer flooder; do

@@ -46,6 +46,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
 BIN=$(cd "${1:-${BIN:-$here/../build/default/bin}}" && pwd)
 RATE=${RATE:-5000}
 DURATION=${DURATION:-10}
@@ -260,11 +261,7 @@ with os.fdopen(fd, "w") as f:
 EOF
 
 # --- the stack, as scripts/run starts it ------------------------------------
-read -r http_port mqtt_port ws_port < <("$PY" -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
+read -r http_port mqtt_port ws_port < <(free_ports 3)
 server=http://127.0.0.1:$http_port
 data=$tmp/data
 printf 'viewer-password\n' | "$BIN/mqchatd" user add viewer@bench.test --name Viewer --password-stdin --data "$data" >/dev/null
