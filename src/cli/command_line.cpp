@@ -1,6 +1,8 @@
 // The mqchat command line on CLI11: every option, its help text, its config
 // file key, and the mapping of parse failures to exit codes 2 and 3.
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdlib>
 
 #include "core/exit_code.hpp"
 #include "mqchat_version.hpp"
@@ -17,6 +19,22 @@ constexpr const char* kDescription =
     "  mqchat ROOM --send -      publish one message per line of stdin\n"
     "  mqchat ROOM --tail        print recent history, then new messages, one line each\n"
     "  mqchat logout             revoke and forget the session\n";
+
+// A number above 0 and at most `max`, with an error that says so (CLI11's
+// PositiveNumber names the whole range of a double when it refuses).
+CLI::Validator above_zero_up_to(double max, bool whole = false) {
+    return CLI::Validator(
+        [max, whole](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v <= 0 || v > max ||
+                (whole && v != std::floor(v)))
+                return "'" + text + "' is not a " + (whole ? "whole " : "") +
+                       "number above 0 and at most " + std::to_string(static_cast<long long>(max));
+            return {};
+        },
+        "");
+}
 
 // Help lines as man pages write them: "--count N", without CLI11's validator
 // names and "Excludes:" notes, which read as noise.
@@ -87,15 +105,14 @@ void define_options(CLI::App& app, Options& o, int& verbose_count, bool& quiet) 
     const std::string output = "Tail output";
     app.add_option("-C,--count", o.count, "Exit 0 after N live messages")
         ->type_name("N")
-        ->check(CLI::PositiveNumber)
+        ->check(above_zero_up_to(1.0e9, true))
         ->group(output);
     app.add_option("-W,--timeout", o.timeout,
                    "Send: exit 8 unless acknowledged within SEC (default 10). Tail: exit 8 after "
                    "SEC without a "
                    "message (default: wait forever)")
         ->type_name("SEC")
-        ->check(CLI::PositiveNumber)
-        ->check(CLI::Range(0.0, 1.0e7))
+        ->check(above_zero_up_to(1.0e7))
         ->group(mode);
     app.add_flag("--json", o.json,
                  "One canonical JSON message per line (NDJSON); with --send, each message "
