@@ -284,6 +284,16 @@ TEST_F(ConnectionSupervisorTest, LostConnectionReconnectsAndResubscribesEveryRoo
               (std::set<std::string>{"chat/general/messages", "chat/ops/messages"}));
 }
 
+TEST_F(ConnectionSupervisorTest, RetryAfterALostConnectionSaysWhy) {
+    connected();
+    broker.lose_connection(0, "keep-alive timeout");
+    const auto got = events();
+    const LinkEvent* retry = find(got, Kind::retrying);
+    ASSERT_NE(retry, nullptr);
+    EXPECT_NE(retry->text.find("keep-alive timeout"), std::string::npos)
+        << "the retry status shows the cause; was: '" << retry->text << "'";
+}
+
 TEST_F(ConnectionSupervisorTest, PartedRoomIsUnsubscribedAndNotResubscribed) {
     connected({"general", "ops"});
     supervisor->part("ops");
