@@ -158,14 +158,18 @@ std::string FakeTerminal::last_text() const {
     return frames_.empty() ? std::string() : frames_.back().text();
 }
 
+// Every frame drawn since the call (and the one showing then) is looked at,
+// so a state the screen passes through quickly is not missed.
 bool FakeTerminal::wait_for_frame(const std::function<bool(const std::string&)>& ready,
                                   std::chrono::milliseconds timeout) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
+    std::size_t next = frames_.empty() ? 0 : frames_.size() - 1;
     for (;;) {
-        if (!frames_.empty() && ready(frames_.back().text())) return true;
-        if (drawn_.wait_until(lock, deadline) == std::cv_status::timeout)
-            return !frames_.empty() && ready(frames_.back().text());
+        for (; next < frames_.size(); ++next)
+            if (ready(frames_[next].text())) return true;
+        if (drawn_.wait_until(lock, deadline) == std::cv_status::timeout && next == frames_.size())
+            return false;
     }
 }
 

@@ -43,8 +43,8 @@ class FakeTerminal {
     // The last frame's rows, right-trimmed ({} before the first frame).
     std::vector<std::string> last_lines() const;
     std::string last_text() const;
-    // Waits until the last frame satisfies `ready` (checked at each new
-    // frame); false after `timeout`.
+    // Waits until the frame showing now or one drawn later satisfies
+    // `ready`; false after `timeout`.
     bool wait_for_frame(const std::function<bool(const std::string& text)>& ready,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     // Waits until some line of the last frame contains `needle`.
