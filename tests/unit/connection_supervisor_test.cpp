@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -191,6 +193,11 @@ struct BackoffCase {
     std::vector<std::int64_t> delays_ms;
 };
 
+// For test names and failure messages: the code, not the struct's raw bytes.
+void PrintTo(const BackoffCase& c, std::ostream* os) {
+    *os << "reason code " << c.reason_code;
+}
+
 class TemporaryRefusal : public ConnectionSupervisorTest,
                          public ::testing::WithParamInterface<BackoffCase> {};
 
@@ -219,13 +226,21 @@ TEST_P(TemporaryRefusal, RetriesWithDoublingCappedBackoff) {
     EXPECT_EQ(tokens.asked.size(), 1u) << "a busy broker is no reason for a new token";
 }
 
+// Named by reason code: Codes/TemporaryRefusal.RetriesWithDoublingCappedBackoff/reason_0x88.
+std::string backoff_name(const ::testing::TestParamInfo<BackoffCase>& info) {
+    char name[16];
+    std::snprintf(name, sizeof name, "reason_0x%02X", info.param.reason_code);
+    return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Codes, TemporaryRefusal,
                          ::testing::Values(
                              // 1 s, 2 s, 4 s ... capped at 30 s.
                              BackoffCase{0x88, {750, 1500, 3000, 6000, 12000, 22500, 22500, 22500}},
                              // "busy" and "quota exceeded": at least 5 s.
                              BackoffCase{0x89, {3750, 3750, 3750, 6000, 12000, 22500, 22500}},
-                             BackoffCase{0x97, {3750, 3750, 3750, 6000, 12000, 22500, 22500}}));
+                             BackoffCase{0x97, {3750, 3750, 3750, 6000, 12000, 22500, 22500}}),
+                         backoff_name);
 
 TEST_F(ConnectionSupervisorTest, JitterSpreadsTheFirstRetryBetweenHalfAndAllOfOneSecond) {
     make();

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -107,6 +109,11 @@ struct RefusalCase {
     const char* words;
 };
 
+// For test names and failure messages: the code, not the struct's raw bytes.
+void PrintTo(const RefusalCase& c, std::ostream* os) {
+    *os << "reason code " << c.reason_code;
+}
+
 class SendRefused : public SendLoopTest, public ::testing::WithParamInterface<RefusalCase> {};
 
 TEST_P(SendRefused, RefusedPubackExits7AndSaysWhy) {
@@ -122,9 +129,17 @@ TEST_P(SendRefused, RefusedPubackExits7AndSaysWhy) {
     EXPECT_EQ(journals(), 0u) << "a refused message is never sent again";
 }
 
+// Named by reason code, e.g. Codes/SendRefused.RefusedPubackExits7AndSaysWhy/reason_0x87.
+std::string refusal_name(const ::testing::TestParamInfo<RefusalCase>& info) {
+    char name[16];
+    std::snprintf(name, sizeof name, "reason_0x%02X", info.param.reason_code);
+    return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Codes, SendRefused,
                          ::testing::Values(RefusalCase{0x87, "not authorized"},
-                                           RefusalCase{0x97, "quota exceeded"}));
+                                           RefusalCase{0x97, "quota exceeded"}),
+                         refusal_name);
 
 TEST_F(SendLoopTest, LostBeforeTheAckSendsTheSameIdAgainThenExitsZero) {
     start_send("hello");
