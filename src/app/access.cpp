@@ -38,15 +38,21 @@ std::variant<Access, ApiError> Access::from_session(const Plan& plan) {
             problem = "not logged in: run mqchat login (or use --no-auth --broker URL)";
         return ApiError{refused, "login", problem};
     }
-    Access a(plan);
-    a.session_ = *stored;
-    a.user_id_ = stored->user_id;
-    a.user_name_ = stored->user_name;
-    const std::string server = plan.server.value_or(stored->server);
+    return with_client(plan, std::move(*stored),
+                       http::make_curl_client({plan.cafile, plan.insecure}));
+}
+
+std::variant<Access, ApiError> Access::with_client(const Plan& plan, StoredSession session,
+                                                   std::unique_ptr<http::HttpClient> http) {
+    const std::string server = plan.server.value_or(session.server);
     auto normalized = normalize_server_url(server);
     if (!normalized.problem.empty())
         return ApiError{to_int(ExitCode::config), "config", normalized.problem};
-    a.http_ = http::make_curl_client({plan.cafile, plan.insecure});
+    Access a(plan);
+    a.user_id_ = session.user_id;
+    a.user_name_ = session.user_name;
+    a.session_ = std::move(session);
+    a.http_ = std::move(http);
     a.api_ = std::make_unique<ServerApi>(*a.http_, normalized.url);
     return a;
 }

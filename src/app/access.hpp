@@ -31,6 +31,10 @@ class Access {
     static Access plain(const Plan& plan);
     // A login: loads the stored session (exit 4 when there is none).
     static std::variant<Access, ApiError> from_session(const Plan& plan);
+    // A login whose session is already at hand, over `http` (tests hand in a
+    // fake server; from_session a curl client). Exit 3 for a bad server URL.
+    static std::variant<Access, ApiError> with_client(const Plan& plan, StoredSession session,
+                                                      std::unique_ptr<http::HttpClient> http);
 
     bool has_server() const { return api_ != nullptr; }
     ServerApi& api() { return *api_; }

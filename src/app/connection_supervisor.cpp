@@ -260,11 +260,11 @@ void ConnectionSupervisor::on_lost(const MqttEvent& e) {
     if (stable) attempts_ = 0;
     in_flight_ = 0;
     const std::string why = refusal_text(e);
-    LinkEvent out(LinkEvent::Kind::lost);
-    out.text = "connection to " + url_text_ + " lost (" + why + ")";
+    const std::string text = "connection to " + url_text_ + " lost (" + why + ")";
+    LinkEvent out(LinkEvent::Kind::lost, text);
     out.reason_code = e.reason_code;
     emit(std::move(out));
-    schedule_retry(out.text, e.reason_code);
+    schedule_retry(text, e.reason_code);  // not out.text: moved away just above
 }
 
 void ConnectionSupervisor::schedule_retry(const std::string& why, int reason_code) {
