@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -172,6 +174,21 @@ std::string load_average() {
     return one + " " + five + " " + fifteen;
 }
 
+// SOAK_KEEP=DIR: each tail's output and stderr and a copy of the archive's
+// database, to find out afterwards why a reader lacks something.
+void keep_evidence(const std::string& dir, const World& world, const Stream& stream) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    for (const auto& tail : stream.tails()) {
+        std::ofstream(dir + "/" + tail->name() + ".out") << tail->process().out();
+        std::ofstream(dir + "/" + tail->name() + ".err") << tail->process().err();
+    }
+    for (const char* file : {"/mqchatd.db", "/mqchatd.db-wal"})
+        std::filesystem::copy_file(world.stack.data_dir() + file, dir + file,
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+    std::cerr << "soak: evidence kept in " << dir << "\n";
+}
+
 int soak(const Settings& set) {
     std::vector<std::string> names{kReader};
     for (int i = 1; i <= set.senders; ++i)
@@ -225,6 +242,7 @@ int soak(const Settings& set) {
     print_samples(sampler.samples(), std::max(set.kill_every_s, set.sample_every_s));
     const std::string details = tally.details();
     if (!details.empty()) std::printf("%s", details.c_str());
+    if (const char* keep = std::getenv("SOAK_KEEP")) keep_evidence(keep, world, stream);
     return tally.lost() == 0 && tally.dup() == 0 && tally.all_acked_known() ? 0 : 3;
 }
 

@@ -194,12 +194,17 @@ std::string Stack::token_key() const {
 }
 
 std::optional<pid_t> Stack::broker_pid() const {
-    const std::string pid = std::to_string(process_->pid());
-    std::istringstream children(read_file("/proc/" + pid + "/task/" + pid + "/children"));
-    pid_t child = 0;
-    while (children >> child)
-        if (trimmed(read_file("/proc/" + std::to_string(child) + "/comm")) == "mosquitto")
-            return child;
+    // Every thread's children: a broker restarted by mqchatd's serve loop is
+    // the child of whichever thread forked it, not always the main one.
+    const std::string tasks = "/proc/" + std::to_string(process_->pid()) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        std::istringstream children(read_file(task.path().string() + "/children"));
+        pid_t child = 0;
+        while (children >> child)
+            if (trimmed(read_file("/proc/" + std::to_string(child) + "/comm")) == "mosquitto")
+                return child;
+    }
     return std::nullopt;
 }
 
