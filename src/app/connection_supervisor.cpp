@@ -192,7 +192,9 @@ void ConnectionSupervisor::handle(const MqttEvent& e) {
 }
 
 void ConnectionSupervisor::on_publish_result(const MqttEvent& e) {
-    if (in_flight_ > 0) --in_flight_;
+    // Only this connection's acks settle its count: a late ack from the one
+    // before would let a token switch start with a publish still unanswered.
+    if (e.connection == connection_ && in_flight_ > 0) --in_flight_;
     LinkEvent out(LinkEvent::Kind::acknowledged);
     out.ticket = e.ticket;
     out.reason_code = e.reason_code;

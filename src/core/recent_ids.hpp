@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -25,6 +26,11 @@ class RecentIds {
     }
 
     bool contains(const std::string& id) const { return seen_.count(id) != 0; }
+    // The id remembered `back` insertions before the newest (0: the newest).
+    std::optional<std::string> newest_but(std::size_t back) const {
+        if (back >= order_.size()) return std::nullopt;
+        return order_[order_.size() - 1 - back];
+    }
     std::size_t size() const { return order_.size(); }
 
   private:

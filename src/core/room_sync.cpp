@@ -40,7 +40,7 @@ SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
     switch (phase_) {
         case Phase::unsubscribed: {
             phase_ = Phase::initial;
-            phase_since_ms_ = now_ms;
+            progress_at_ms_ = now_ms;
             const int first = settings_.initial_lines > 0
                                   ? std::min(settings_.initial_lines, settings_.page)
                                   : 1;  // one message, not shown: where a later gap starts
@@ -51,10 +51,12 @@ SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
         case Phase::catching_up:
             // A reconnect while catching up: messages held from the previous
             // subscription may have a hole after them. Drop them; they are
-            // archived, and the new subscription's first live message is the
-            // barrier history must now reach.
+            // archived, and the new subscription's live messages are the
+            // barrier history must now reach. A confirmation under way is
+            // one no longer: a quiet end must confirm again.
             held_.clear();
-            phase_since_ms_ = now_ms;
+            progress_at_ms_ = now_ms;
+            confirming_ = false;
             break;
         case Phase::live:
             catch_up(step, now_ms);
@@ -65,14 +67,17 @@ SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
 
 void RoomSync::catch_up(SyncStep& step, std::int64_t now_ms) {
     phase_ = Phase::catching_up;
-    phase_since_ms_ = now_ms;
+    progress_at_ms_ = now_ms;
     retry_delay_ms_ = 0;
     confirm_at_ms_ = 0;
     confirm_next_live_ = false;
+    lookback_ = 0;
     // Nothing shown yet means the room was empty when we joined: everything
     // in its newest page is new to us.
     fallback_ = false;
-    ask(step, request(settings_.page, {}, anchor_));
+    refilling_ = !gap_after_.empty();
+    ask(step, request(settings_.page, {}, refilling_ ? gap_after_ : anchor_));
+    gap_after_.clear();
 }
 
 SyncStep RoomSync::on_live(Message message, std::int64_t now_ms) {
@@ -92,8 +97,9 @@ SyncStep RoomSync::on_live(Message message, std::int64_t now_ms) {
     if (seen_.contains(message.id)) return step;
     if (held_.size() >= settings_.max_held) {
         give_up(step,
-                "too many messages arrived while the history was loading; some earlier "
-                "ones may be missing");
+                "too many messages arrived while the history was loading; earlier ones "
+                "follow when it has caught up",
+                now_ms);
         show(step, std::move(message));
         return step;
     }
@@ -156,13 +162,16 @@ void RoomSync::on_gap_page(SyncStep& step, std::vector<Message> page, std::int64
         fallback_ = false;
     }
     const std::string newest = page.empty() ? anchor_ : page.back().id;
+    const std::size_t shown_before = step.messages.size();
     for (std::size_t i = first_new; i < page.size(); ++i)
         show(step, std::move(page[i]));
+    if (step.messages.size() > shown_before) progress_at_ms_ = now_ms;
     anchor_ = newest;  // also when it was shown before (our own message)
     if (barrier_reached()) {
         release_held(step);
         phase_ = Phase::live;
         confirming_ = false;
+        refilling_ = false;
         return;
     }
     if (full) {
@@ -178,12 +187,14 @@ void RoomSync::after_history_end(SyncStep& step, std::int64_t now_ms) {
             release_held(step);
             phase_ = Phase::live;
             confirming_ = false;
+            refilling_ = false;
             return;
         }
-        if (now_ms - phase_since_ms_ >= settings_.give_up_ms) {
+        if (now_ms - progress_at_ms_ >= settings_.give_up_ms) {
             give_up(step,
                     "the server's history did not catch up with the live messages; some "
-                    "messages sent while reconnecting may be missing");
+                    "messages sent while reconnecting may be missing",
+                    now_ms);
             return;
         }
         phase_ = Phase::catching_up;
@@ -198,6 +209,7 @@ void RoomSync::after_history_end(SyncStep& step, std::int64_t now_ms) {
         confirm_at_ms_ = now_ms + settings_.confirm_ms;
     }
     confirming_ = false;
+    refilling_ = false;
 }
 
 void RoomSync::schedule_retry(std::int64_t now_ms) {
@@ -212,14 +224,11 @@ SyncStep RoomSync::on_history_failed(std::uint64_t request_id, HistoryFailure wh
     SyncStep step;
     if (request_id == 0 || request_id != outstanding_) return step;
     outstanding_ = 0;
-    if (why == HistoryFailure::unknown_cursor && phase_ == Phase::catching_up && !fallback_) {
-        // The anchor never reached the archive: start from the newest page.
-        fallback_ = true;
-        ask(step, request(settings_.page, {}, {}));
+    if (why == HistoryFailure::unknown_cursor && phase_ == Phase::catching_up && !fallback_ &&
+        step_back(step))
         return step;
-    }
-    if (now_ms - phase_since_ms_ >= settings_.give_up_ms) {
-        give_up(step, "history: " + cause);
+    if (now_ms - progress_at_ms_ >= settings_.give_up_ms) {
+        give_up(step, "history: " + cause, now_ms);
         return step;
     }
     retry_delay_ms_ = retry_delay_ms_ == 0 ? settings_.first_retry_ms
@@ -235,13 +244,32 @@ SyncStep RoomSync::on_history_failed(std::uint64_t request_id, HistoryFailure wh
     return step;
 }
 
+// The anchor is not in the archive: a message shown live that the archiver
+// never got (the broker died between the two), or one still on its way.
+// Starting after the newest page instead would skip whatever the archive
+// holds between the last message it shares with us and that page, so step
+// back through what was shown (a page, then four, sixteen ... ids back) to a
+// message it knows; what is fetched again is dropped by id. Only when no
+// remembered id is known: the newest page.
+bool RoomSync::step_back(SyncStep& step) {
+    lookback_ = lookback_ == 0 ? static_cast<std::size_t>(settings_.page) : lookback_ * 4;
+    if (auto older = seen_.newest_but(lookback_)) {
+        ask(step, request(settings_.page, {}, std::move(*older)));
+        return true;
+    }
+    fallback_ = true;
+    ask(step, request(settings_.page, {}, {}));
+    return true;
+}
+
 SyncStep RoomSync::on_tick(std::int64_t now_ms) {
     SyncStep step;
     if (phase_ == Phase::catching_up || phase_ == Phase::initial) {
-        if (now_ms - phase_since_ms_ >= settings_.give_up_ms && !held_.empty()) {
+        if (now_ms - progress_at_ms_ >= settings_.give_up_ms && !held_.empty()) {
             give_up(step,
                     "the server's history did not answer in time; some messages sent while "
-                    "reconnecting may be missing");
+                    "reconnecting may be missing",
+                    now_ms);
             return step;
         }
     }
@@ -261,12 +289,17 @@ std::optional<std::int64_t> RoomSync::next_deadline() const {
     if (retry_ && outstanding_ == 0) consider(retry_at_ms_);
     if (phase_ == Phase::live && confirm_at_ms_ != 0) consider(confirm_at_ms_);
     if (phase_ != Phase::live && phase_ != Phase::unsubscribed && !held_.empty())
-        consider(phase_since_ms_ + settings_.give_up_ms);
+        consider(progress_at_ms_ + settings_.give_up_ms);
     return next;
 }
 
+// History has reached a held message: everything routed before the
+// subscription is archived before it. Any of them, not only the first: one
+// the archive never stores (the broker took it while the archiver was away)
+// must not keep the room waiting.
 bool RoomSync::barrier_reached() const {
-    return !held_.empty() && seen_.contains(held_.front().id);
+    return std::any_of(held_.begin(), held_.end(),
+                       [this](const Message& m) { return seen_.contains(m.id); });
 }
 
 void RoomSync::release_held(SyncStep& step) {
@@ -275,13 +308,21 @@ void RoomSync::release_held(SyncStep& step) {
     held_.clear();
 }
 
-void RoomSync::give_up(SyncStep& step, const std::string& why) {
+void RoomSync::give_up(SyncStep& step, const std::string& why, std::int64_t now_ms) {
     step.notices.push_back(why);
+    // History stopped at the anchor: one more catch-up starts from there a
+    // little later (or at the next reconnect), so what lies between is shown
+    // late rather than never. Only one: history that keeps failing must not
+    // keep holding live messages back.
+    const bool refill = initial_done_ && phase_ == Phase::catching_up && !refilling_ &&
+                        !anchor_.empty();
     if (!initial_done_) {
         initial_done_ = true;
         step.initial_ready = true;
         initial_buffer_.clear();
     }
+    const std::string stopped_at = anchor_;
+    const std::size_t shown_before = step.messages.size();
     release_held(step);
     phase_ = Phase::live;
     outstanding_ = 0;
@@ -290,11 +331,22 @@ void RoomSync::give_up(SyncStep& step, const std::string& why) {
     confirm_next_live_ = false;
     confirming_ = false;
     fallback_ = false;
+    refilling_ = false;
+    gap_after_.clear();
+    if (refill) {
+        gap_after_ = stopped_at;
+        shown_since_gap_ = step.messages.size() - shown_before;
+        confirm_at_ms_ = now_ms + settings_.confirm_ms;
+    }
 }
 
 void RoomSync::show(SyncStep& step, Message m) {
     if (!seen_.insert(m.id)) return;
     anchor_ = m.id;
+    // Filling an old gap later must still recognise all that was shown since.
+    if (!gap_after_.empty() &&
+        ++shown_since_gap_ + settings_.remembered_ids / 10 > settings_.remembered_ids)
+        gap_after_.clear();
     step.messages.push_back(std::move(m));
 }
 

@@ -5,11 +5,15 @@
 //
 // How: after each SUBACK the room catches up from history, starting after the
 // newest message shown (the anchor), while live messages are held back. The
-// first held message is the barrier: once history has reached it, everything
-// the broker routed before the subscription has been shown, and the held
-// messages follow. When history ends before the barrier (the archive has not
-// stored it yet), the page is asked for again a little later. A room with no
-// live traffic confirms once more a few seconds later, for the same reason.
+// held messages are the barrier: once history has reached one of them,
+// everything the broker routed before the subscription has been shown, and
+// the held messages follow. When history ends before the barrier (the archive
+// has not stored it yet), the page is asked for again a little later. A room
+// with no live traffic confirms once more a few seconds later, for the same
+// reason. An anchor the archive does not know (shown live, never stored) is
+// replaced by an older message shown, so that the gap fill starts early
+// rather than late: a message shown twice is caught by its id, a message
+// skipped is lost.
 #pragma once
 
 #include <cstddef>
@@ -60,12 +64,12 @@ struct RoomSyncSettings {
     int initial_lines = 20;   // history shown on joining (0: none)
     bool has_history = true;  // false: no server, live only
     int page = 500;           // the server's largest page
-    std::size_t max_held = 20000;
+    std::size_t max_held = 50000;
     std::int64_t first_retry_ms = 200;   // history not there yet: ask again
     std::int64_t max_retry_ms = 2000;    // backoff cap
     std::int64_t confirm_ms = 3000;      // quiet room: confirm once after this
-    std::int64_t give_up_ms = 20000;     // stop holding live messages back
-    std::size_t remembered_ids = 20000;  // de-duplication memory
+    std::int64_t give_up_ms = 20000;     // no progress this long: stop holding live back
+    std::size_t remembered_ids = 100000;  // de-duplication memory
 };
 
 class RoomSync {
@@ -108,9 +112,10 @@ class RoomSync {
     void on_gap_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms);
     void after_history_end(SyncStep& step, std::int64_t now_ms);
     void release_held(SyncStep& step);
-    void give_up(SyncStep& step, const std::string& why);
+    void give_up(SyncStep& step, const std::string& why, std::int64_t now_ms);
     void show(SyncStep& step, Message m);
     bool barrier_reached() const;
+    bool step_back(SyncStep& step);
 
     RoomSyncSettings settings_;
     Phase phase_ = Phase::unsubscribed;
@@ -125,7 +130,11 @@ class RoomSync {
     std::optional<HistoryRequest> retry_;  // to send at retry_at_ms_
     std::int64_t retry_at_ms_ = 0;
     std::int64_t retry_delay_ms_ = 0;
-    std::int64_t phase_since_ms_ = 0;  // when catching up began (giving up)
+    std::int64_t progress_at_ms_ = 0;  // catching up began or last moved on (giving up)
+    std::size_t lookback_ = 0;         // an unknown anchor: this many shown ids further back
+    std::string gap_after_;            // a catch-up gave up after this id: the next starts here
+    std::size_t shown_since_gap_ = 0;  // shown since then (beyond memory: too late to fill)
+    bool refilling_ = false;           // this catch-up starts from such a gap
     std::int64_t confirm_at_ms_ = 0;   // quiet confirmation due; 0: none
     bool confirm_next_live_ = false;   // the next live message is a barrier
     bool confirming_ = false;          // this catch-up is the confirmation

@@ -151,18 +151,29 @@ std::string usage_text(const Usage& u) {
     return fixed(u.rss_mib) + " MiB " + std::to_string(u.fds) + " fds";
 }
 
+Usage larger(const Usage& a, const Usage& b) {
+    return {std::max(a.rss_mib, b.rss_mib), std::max(a.fds, b.fds)};
+}
+
+// One row per `every_s` of run time: the largest figure of each column in
+// that stretch. The largest, not one sample: a sample taken as the broker is
+// killed would show it as 0 MiB, 0 fds.
 void print_samples(const std::vector<Sample>& samples, int every_s) {
     std::printf("%7s  %-22s %-22s %-24s %-22s\n", "t s", "mqchatd", "mosquitto", "clients (sum)",
                 "largest client");
-    // One row per `every_s` of run time, and the last sample.
-    double next = 0;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-        const Sample& s = samples[i];
-        if (s.t + 0.5 < next && i + 1 != samples.size()) continue;
-        next = s.t + every_s;
-        std::printf("%7.0f  %-22s %-22s %-24s %-22s\n", s.t, usage_text(s.mqchatd).c_str(),
-                    usage_text(s.broker).c_str(), usage_text(s.clients).c_str(),
-                    usage_text(s.worst).c_str());
+    for (std::size_t i = 0; i < samples.size();) {
+        const double until = (std::floor(samples[i].t / every_s) + 1) * every_s;
+        Sample peak = samples[i];
+        for (++i; i < samples.size() && samples[i].t < until; ++i) {
+            peak.t = samples[i].t;
+            peak.mqchatd = larger(peak.mqchatd, samples[i].mqchatd);
+            peak.broker = larger(peak.broker, samples[i].broker);
+            peak.clients = larger(peak.clients, samples[i].clients);
+            peak.worst = larger(peak.worst, samples[i].worst);
+        }
+        std::printf("%7.0f  %-22s %-22s %-24s %-22s\n", peak.t, usage_text(peak.mqchatd).c_str(),
+                    usage_text(peak.broker).c_str(), usage_text(peak.clients).c_str(),
+                    usage_text(peak.worst).c_str());
     }
 }
 
@@ -238,7 +249,8 @@ int soak(const Settings& set) {
     std::printf(
         "reconnect after a broker kill (kill to the client's next subscribe/reconnect): %s\n",
         reconnect_line(back).c_str());
-    std::printf("RSS and open fds (sampled every %d s):\n", set.sample_every_s);
+    std::printf("RSS and open fds (sampled every %d s; the largest of each stretch):\n",
+                set.sample_every_s);
     print_samples(sampler.samples(), std::max(set.kill_every_s, set.sample_every_s));
     const std::string details = tally.details();
     if (!details.empty()) std::printf("%s", details.c_str());

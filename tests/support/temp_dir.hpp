@@ -1,5 +1,5 @@
-// A private scratch directory for one test (outbox journals, state homes),
-// removed with everything in it afterwards.
+// A private scratch directory for one test (outbox journals, state homes,
+// databases, key files), removed with everything in it afterwards.
 #pragma once
 
 #include <stdlib.h>
@@ -25,7 +25,7 @@ class TempDir {
     TempDir& operator=(const TempDir&) = delete;
 
     const std::string& path() const { return path_; }
-    std::string sub(const std::string& name) const { return path_ + "/" + name; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
 
   private:
     std::string path_;

@@ -542,6 +542,35 @@ TEST_F(ConnectionSupervisorTest, EventsOfAnOlderConnectionAreIgnored) {
     EXPECT_TRUE(supervisor->connected());
 }
 
+TEST_F(ConnectionSupervisorTest, ALateAckFromTheOldConnectionDoesNotStartTheTokenSwitchEarly) {
+    tokens.refresh_after_ms = 60'000;
+    connected();
+    const auto old = supervisor->publish("general", "one");
+    ASSERT_TRUE(old);
+    broker.lose_connection(0, "keep-alive timeout");
+    events();
+    advance(750);
+    broker.connack();
+    events();
+    ASSERT_TRUE(supervisor->connected());
+    const auto fresh = supervisor->publish("general", "two");
+    ASSERT_TRUE(fresh);
+
+    advance(60'000);  // the refresh is due; "two" still waits for its ack
+    MqttEvent late;
+    late.type = MqttEvent::Type::published;
+    late.connection = 1;
+    late.ticket = *old;
+    broker.push(late);
+    const auto got = events();
+    EXPECT_TRUE(has(got, Kind::acknowledged)) << "the outbox still hears of it";
+    EXPECT_EQ(broker.connects().size(), 2u) << "no switch while 'two' is unanswered";
+
+    broker.puback(*fresh);
+    events();
+    EXPECT_EQ(broker.connects().size(), 3u);
+}
+
 TEST_F(ConnectionSupervisorTest, CloseDisconnectsAndStops) {
     connected();
     supervisor->close();

@@ -65,7 +65,7 @@ struct Publisher {
 
 class OutboxTest : public ::testing::Test {
   protected:
-    std::string dir() const { return scratch.sub("outbox"); }
+    std::string dir() const { return scratch.file("outbox"); }
 
     std::vector<std::string> journals() const {
         std::vector<std::string> out;

@@ -339,5 +339,169 @@ TEST(RoomSync, HeldMessagesAreBounded) {
     EXPECT_EQ(r.notices.size(), 1U);
 }
 
+// Joined, confirmed, and live with `ids` shown after the initial "a".
+Reader live_with(std::initializer_list<const char*> ids) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.advance(2000);
+    r.answer({});
+    for (const char* id : ids)
+        r.live(id);
+    return r;
+}
+
+// A broker killed while the room was confirming a quiet catch-up: the
+// resubscription's own catch-up ends quiet too, and must confirm again, or
+// what was routed between its history answer and the first live message is
+// skipped.
+TEST(RoomSync, AReconnectDuringAConfirmationConfirmsAgain) {
+    Reader r;
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.live("c");  // confirmation: held, history asked after a
+    ASSERT_EQ(r.requests.size(), 1U);
+    r.subscribed();  // the broker died; c is dropped from what is held
+    r.answer(page({"b", "c"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    EXPECT_TRUE(r.requests.empty());
+    r.live("e");  // d was routed before the new subscription
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"})) << "e waits for history";
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "c");
+    r.answer(page({"d", "e"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e"}));
+}
+
+// The newest message shown never reached the archive (the broker died
+// between routing it to us and to the archiver): the gap fill starts after an
+// older message shown, not at the newest page, which may begin past the gap.
+TEST(RoomSync, AnAnchorTheArchiveLacksStepsBackToAnOlderShownMessage) {
+    Reader r = live_with({"b", "c", "d", "e", "x"});
+    r.subscribed();
+    r.live("k");
+    EXPECT_EQ(r.next().after, "x");
+    r.fail(HistoryFailure::unknown_cursor);
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "b") << "a page (4) of shown ids before x";
+    r.answer(page({"c", "d", "e", "f"}));  // full: f is new, more may follow
+    EXPECT_EQ(r.next().after, "f");
+    r.answer(page({"g", "h", "i", "j"}));
+    r.answer(page({"k"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "x", "f", "g", "h", "i", "j", "k"}));
+    EXPECT_TRUE(r.notices.empty());
+    EXPECT_FALSE(r.sync.catching_up());
+}
+
+TEST(RoomSync, StepsBackFurtherEachTimeThenTakesTheNewestPage) {
+    Reader r = live_with({"b", "c", "d", "e", "f", "g", "h", "x"});
+    r.subscribed();
+    r.fail(HistoryFailure::unknown_cursor);
+    EXPECT_EQ(r.next().after, "e");
+    r.fail(HistoryFailure::unknown_cursor);  // 16 back: more than remembered
+    EXPECT_EQ(r.next().after, "");
+    r.answer(page({"g", "h", "i"}));
+    EXPECT_EQ(r.shown.back(), "i");
+}
+
+// A held message the archive never stores (taken by a broker while the
+// archiver was away) must not keep the room waiting: history reaching any
+// later held message is enough.
+TEST(RoomSync, HistoryReachingAnyHeldMessageEndsTheCatchUp) {
+    Reader r = live_with({"b"});
+    r.subscribed();
+    r.live("lost-to-the-archive");
+    r.live("d");
+    r.answer(page({"c", "d"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "lost-to-the-archive"}));
+    EXPECT_FALSE(r.sync.catching_up());
+    r.live("e");
+    EXPECT_EQ(r.shown.back(), "e");
+    EXPECT_TRUE(r.notices.empty());
+}
+
+// A long gap under load takes longer than give_up_ms to fill; as long as
+// every page brings something new, the room keeps catching up.
+TEST(RoomSync, ACatchUpThatMakesProgressIsNotGivenUp) {
+    Reader r = live_with({"b"});
+    r.subscribed();
+    r.live("z");
+    const char* pages[][4] = {{"c", "d", "e", "f"}, {"g", "h", "i", "j"}, {"k", "l", "m", "n"}};
+    for (const auto& p : pages) {
+        r.advance(3000);  // a slow server: 9 s in all, give_up_ms is 5 s
+        r.answer(page({p[0], p[1], p[2], p[3]}));
+    }
+    EXPECT_TRUE(r.notices.empty());
+    EXPECT_TRUE(r.sync.catching_up());
+    r.answer(page({"z"}));
+    EXPECT_FALSE(r.sync.catching_up());
+    EXPECT_EQ(r.shown.back(), "z");
+    EXPECT_EQ(r.shown.size(), 15U);
+}
+
+// History that fails past give_up_ms lets live messages through; the next
+// catch-up (here after a reconnect) starts where history stopped, so the
+// messages in between are shown late instead of never.
+TEST(RoomSync, AGapGivenUpOnIsFilledByTheNextCatchUp) {
+    Reader r = live_with({"b"});
+    r.subscribed();
+    r.live("z");
+    r.fail();
+    r.advance(5000);
+    EXPECT_EQ(r.shown.back(), "z");
+    ASSERT_EQ(r.notices.size(), 1U);
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "b") << "where history stopped, not z";
+    r.answer(page({"c", "z"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "z", "c"}));
+    r.subscribed();
+    EXPECT_EQ(r.next().after, "z") << "filled: after the archive's newest again";
+}
+
+// Without a reconnect the refill comes by itself, once: a history that fails
+// again does not hold live messages back a third time.
+TEST(RoomSync, AGapGivenUpOnIsAskedForOnceMoreALittleLater) {
+    Reader r = live_with({"b"});
+    r.subscribed();
+    r.live("z");
+    r.fail();
+    r.advance(5000);
+    ASSERT_EQ(r.notices.size(), 1U);
+    EXPECT_TRUE(r.requests.empty());
+    r.advance(1000);  // confirm_ms
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "b");
+    r.live("y");
+    r.fail();
+    r.advance(5000);
+    EXPECT_EQ(r.notices.size(), 2U);
+    EXPECT_EQ(r.shown.back(), "y");
+    r.advance(10000);
+    EXPECT_TRUE(r.requests.empty()) << "no third try";
+}
+
+TEST(RoomSync, TooManyHeldMessagesAreShownAndTheGapFollowsThem) {
+    RoomSyncSettings s = settings();
+    s.max_held = 2;
+    Reader r(s);
+    r.subscribed();
+    r.answer(page({"a"}));
+    r.advance(2000);
+    r.answer({});
+    r.subscribed();
+    r.live("x");
+    r.live("y");
+    r.live("z");  // over max_held: x, y, z shown
+    EXPECT_EQ(r.shown, (Ids{"a", "x", "y", "z"}));
+    ASSERT_EQ(r.notices.size(), 1U);
+    r.requests.clear();  // the catch-up's request, superseded: its answer is ignored
+    r.advance(1000);
+    EXPECT_EQ(r.next().after, "a") << "the gap after a is asked for again";
+    r.answer(page({"m", "x", "y", "z"}));
+    r.answer({});
+    EXPECT_EQ(r.shown, (Ids{"a", "x", "y", "z", "m"}));
+}
+
 }  // namespace
 }  // namespace mqchat
