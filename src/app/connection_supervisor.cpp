@@ -277,6 +277,7 @@ void ConnectionSupervisor::schedule_retry(const std::string& why, int reason_cod
     base = std::min(base, settings_.max_backoff_ms);
     if (reason_code == 0x89 || reason_code == 0x97 || reason_code == 0x9F)
         base = std::max(base, settings_.busy_backoff_ms);
+    if (reason_code == 0x88) base = std::min(base, settings_.unavailable_backoff_ms);
     // "Equal jitter": between half the step and the whole step, so that many
     // clients dropped together do not come back together.
     const auto delay =

@@ -52,7 +52,11 @@ struct SupervisorSettings {
     std::chrono::seconds connect_timeout{5};
     std::int64_t first_backoff_ms = 1000;
     std::int64_t max_backoff_ms = 30000;
-    std::int64_t busy_backoff_ms = 5000;    // at least this after "busy"/"rate exceeded"
+    std::int64_t busy_backoff_ms = 5000;  // at least this after "busy"/"rate exceeded"
+    // At most this after "server unavailable" (0x88): what mqchatd's front
+    // answers while its broker restarts, for a few seconds; 30 s of backoff
+    // would keep clients away long after it is back.
+    std::int64_t unavailable_backoff_ms = 2000;
     std::int64_t refresh_retry_ms = 30000;  // a failed token refresh is tried again after this
     std::int64_t switch_grace_ms = 3000;    // waiting for acks before a token switch
     std::int64_t stable_after_ms = 10000;   // a connection this old resets the backoff

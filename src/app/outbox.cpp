@@ -197,8 +197,12 @@ std::size_t Outbox::adopt(const std::function<bool(const std::string&)>& wanted,
     for (const auto& e : queue_)
         ids.insert(e.message.id);
     std::vector<OutgoingMessage> fresh;
-    for (auto& m : taken)
-        if (ids.insert(m.id).second) fresh.push_back(std::move(m));
+    for (auto& m : taken) {
+        if (!ids.insert(m.id).second) continue;
+        m.line = 0;  // that run's input, not ours
+        m.from_earlier_run = true;
+        fresh.push_back(std::move(m));
+    }
     bool recorded = true;
     if (!fresh.empty()) {
         if (auto problem = record_added(fresh); !problem.empty()) {

@@ -200,7 +200,10 @@ class SendSession {
         const auto refused = outbox_.refused(e.ticket);
         if (!refused) return std::nullopt;
         std::string cause = "the broker refused the message";
-        if (refused->line != 0) cause += " from line " + std::to_string(refused->line);
+        if (refused->from_earlier_run)
+            cause += " an earlier run left";
+        else if (refused->line != 0)
+            cause += " from line " + std::to_string(refused->line);
         cause += ": " + e.text;
         if (auto why = server_says_why(); !why.empty()) cause += " (" + why + ")";
         return fail(ExitCode::broker_failed, "send", cause);

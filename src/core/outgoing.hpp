@@ -10,9 +10,10 @@ namespace mqchat {
 
 struct OutgoingMessage {
     std::string room;
-    std::string id;        // the message id, also inside the payload
-    std::string payload;   // the canonical payload, exactly as published
-    std::size_t line = 0;  // --send -: the input line it came from (0: none)
+    std::string id;                 // the message id, also inside the payload
+    std::string payload;            // the canonical payload, exactly as published
+    std::size_t line = 0;           // --send -: the input line it came from (0: none)
+    bool from_earlier_run = false;  // adopted from a run that ended first: no line of ours
 };
 
 }  // namespace mqchat

@@ -235,12 +235,32 @@ std::string backoff_name(const ::testing::TestParamInfo<BackoffCase>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Codes, TemporaryRefusal,
                          ::testing::Values(
-                             // 1 s, 2 s, 4 s ... capped at 30 s.
-                             BackoffCase{0x88, {750, 1500, 3000, 6000, 12000, 22500, 22500, 22500}},
+                             // "server unavailable" (a broker restarting): 2 s at most.
+                             BackoffCase{0x88, {750, 1500, 1500, 1500, 1500}},
                              // "busy" and "quota exceeded": at least 5 s.
                              BackoffCase{0x89, {3750, 3750, 3750, 6000, 12000, 22500, 22500}},
                              BackoffCase{0x97, {3750, 3750, 3750, 6000, 12000, 22500, 22500}}),
                          backoff_name);
+
+// A broker that is gone (no CONNACK at all): 1 s, 2 s, 4 s ... capped at 30 s.
+TEST_F(ConnectionSupervisorTest, AnUnreachableBrokerIsRetriedWithDoublingBackoffUpTo30s) {
+    connected();
+    broker.lose_connection(0, "connection reset");
+    auto got = events();
+    const std::vector<std::int64_t> expected{750, 1500, 3000, 6000, 12000, 22500, 22500};
+    for (std::size_t attempt = 0; attempt < expected.size(); ++attempt) {
+        SCOPED_TRACE("attempt " + std::to_string(attempt + 1));
+        const LinkEvent* retry = find(got, Kind::retrying);
+        ASSERT_NE(retry, nullptr);
+        EXPECT_EQ(retry->at_ms, clock.wall_ms() + expected[attempt]);
+        const std::size_t connects = broker.connects().size();
+        advance(expected[attempt]);
+        ASSERT_EQ(broker.connects().size(), connects + 1);
+        broker.fail_connect(-1, "connection refused");
+        got = events();
+        ASSERT_FALSE(has(got, Kind::fatal)) << "it was reachable once: keep trying";
+    }
+}
 
 TEST_F(ConnectionSupervisorTest, JitterSpreadsTheFirstRetryBetweenHalfAndAllOfOneSecond) {
     make();

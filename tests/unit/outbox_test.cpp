@@ -209,6 +209,25 @@ TEST_F(OutboxTest, RestartAdoptsADeadRunsJournalAndResendsTheSameId) {
     EXPECT_EQ(third.adopt(any_room, 5, again), 0u) << "the second run is alive and holds it";
 }
 
+// A refusal of an adopted message must not name a line of this run's input.
+TEST_F(OutboxTest, AnAdoptedMessageForgetsTheLineOfItsRun) {
+    {
+        Outbox first(dir(), kTarget);
+        auto batch = batch_of({"01HQDEADRUN0000000000000B"});
+        batch[0].line = 22;
+        first.add(std::move(batch), 0);
+    }
+    Outbox second(dir(), kTarget);
+    std::vector<std::string> problems;
+    ASSERT_EQ(second.adopt(any_room, 5, problems), 1u);
+    Publisher broker;
+    second.pump(broker.fn(), 10);
+    const auto refused = second.refused(1);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->line, 0u);
+    EXPECT_TRUE(refused->from_earlier_run);
+}
+
 TEST_F(OutboxTest, LiveRunsJournalIsNotAdopted) {
     auto live = std::make_unique<Outbox>(dir(), kTarget);
     live->add(batch_of({"mine"}), 0);
