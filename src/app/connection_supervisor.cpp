@@ -138,7 +138,7 @@ void ConnectionSupervisor::connect_now() {
     s.cafile = settings_.cafile;
     s.insecure = settings_.insecure;
     state_ = State::connecting;
-    in_flight_ = 0;
+    in_flight_.clear();
     connection_ = transport_->connect(s);
 }
 
@@ -192,9 +192,9 @@ void ConnectionSupervisor::handle(const MqttEvent& e) {
 }
 
 void ConnectionSupervisor::on_publish_result(const MqttEvent& e) {
-    // Only this connection's acks settle its count: a late ack from the one
-    // before would let a token switch start with a publish still unanswered.
-    if (e.connection == connection_ && in_flight_ > 0) --in_flight_;
+    // By ticket: a late ack of a publish made on the connection before must
+    // not let a token switch start while one of this connection's waits.
+    in_flight_.erase(e.ticket);
     LinkEvent out(LinkEvent::Kind::acknowledged);
     out.ticket = e.ticket;
     out.reason_code = e.reason_code;
@@ -260,7 +260,7 @@ void ConnectionSupervisor::on_connect_failed(const MqttEvent& e) {
 void ConnectionSupervisor::on_lost(const MqttEvent& e) {
     const bool stable = clock_.monotonic_ms() - connected_at_ms_ >= settings_.stable_after_ms;
     if (stable) attempts_ = 0;
-    in_flight_ = 0;
+    in_flight_.clear();
     const std::string why = refusal_text(e);
     const std::string text = "connection to " + url_text_ + " lost (" + why + ")";
     LinkEvent out(LinkEvent::Kind::lost, text);
@@ -307,7 +307,7 @@ void ConnectionSupervisor::retry_now() {
 
 void ConnectionSupervisor::maybe_switch() {
     if (!pending_switch_ || state_ != State::connected) return;
-    if (in_flight_ > 0 && clock_.monotonic_ms() < switch_deadline_ms_) return;
+    if (!in_flight_.empty() && clock_.monotonic_ms() < switch_deadline_ms_) return;
     pending_switch_ = false;
     transport_->disconnect(std::chrono::milliseconds(500));
     LinkEvent out(LinkEvent::Kind::lost);
@@ -343,7 +343,7 @@ std::optional<std::uint64_t> ConnectionSupervisor::publish(const std::string& ro
                                                            const std::string& payload) {
     if (!can_publish()) return std::nullopt;
     const auto ticket = transport_->publish(room_topic(room), payload, 1);
-    if (ticket) ++in_flight_;
+    if (ticket) in_flight_.insert(*ticket);
     return ticket;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -201,7 +202,7 @@ class ConnectionSupervisor {
     std::int64_t connected_at_ms_ = 0;
     int attempts_ = 0;  // failed attempts since the last stable connection
     int receive_maximum_ = 1;
-    std::size_t in_flight_ = 0;  // publishes on this connection awaiting their ack
+    std::unordered_set<std::uint64_t> in_flight_;  // tickets of this connection's unacked publishes
     std::string last_failure_;
 };
 

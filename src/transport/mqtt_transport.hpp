@@ -53,6 +53,7 @@ struct MqttEvent {
     std::string detail;       // library or broker text: sanitize before display
     // Which connect() this event belongs to (1, 2, ...): events of an earlier
     // connection still queued when a new one starts are told apart by it.
+    // 0 on published/publish_failed: those are known by their ticket only.
     std::uint64_t connection = 0;
 };
 

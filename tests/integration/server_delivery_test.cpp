@@ -158,11 +158,12 @@ TEST(ServerDelivery, AFullDiskClosesTheArchiveAndLosesNothing) {
         const std::string big(30000, 'x');
         const bool closed = wait_until([&] {
             const std::string id = "full-" + std::to_string(sent.size());
-            EXPECT_EQ(send(stack, a, id, big).status, 0) << "the broker acknowledged it";
+            const auto r = send(stack, a, id, big);
+            EXPECT_EQ(r.status, 0) << "the broker acknowledged it: " << r.out << r.err;
             sent.push_back(id);
             return stack.http().get("/healthz").status == 503 || sent.size() >= 200;
         });
-        ASSERT_TRUE(closed);
+        ASSERT_TRUE(closed) << stack.log();
         const auto health = stack.http().get("/healthz");
         ASSERT_EQ(health.status, 503) << stack.log();
         EXPECT_EQ(health.json(), json({{"ok", false},

@@ -130,7 +130,7 @@ std::optional<std::uint64_t> FakeBroker::on_publish(const std::string& topic,
     unacked_.push_back(ticket);
     if (auto_puback_) {
         settle_locked(ticket);
-        MqttEvent e = event_of(MqttEvent::Type::published, connection_);
+        MqttEvent e = event_of(MqttEvent::Type::published, 0);  // acks: by ticket, as Paho's
         e.ticket = ticket;
         send_locked(std::move(e));
     }
@@ -220,7 +220,8 @@ void FakeBroker::puback(std::uint64_t ticket, int reason_code) {
     settle_locked(ticket);
     const auto type =
         reason_code >= 0x80 ? MqttEvent::Type::publish_failed : MqttEvent::Type::published;
-    MqttEvent e = event_of(type, connection_);
+    // The real transport knows an ack by its ticket only (connection 0).
+    MqttEvent e = event_of(type, 0);
     e.ticket = ticket;
     e.reason_code = reason_code;
     send_locked(std::move(e));
@@ -229,7 +230,7 @@ void FakeBroker::puback(std::uint64_t ticket, int reason_code) {
 void FakeBroker::publish_lost(std::uint64_t ticket, int return_code) {
     std::lock_guard lock(mutex_);
     settle_locked(ticket);
-    MqttEvent e = event_of(MqttEvent::Type::publish_failed, connection_);
+    MqttEvent e = event_of(MqttEvent::Type::publish_failed, 0);
     e.ticket = ticket;
     e.return_code = return_code;
     e.detail = "the library lost it";

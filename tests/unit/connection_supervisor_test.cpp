@@ -579,7 +579,7 @@ TEST_F(ConnectionSupervisorTest, ALateAckFromTheOldConnectionDoesNotStartTheToke
     advance(60'000);  // the refresh is due; "two" still waits for its ack
     MqttEvent late;
     late.type = MqttEvent::Type::published;
-    late.connection = 1;
+    late.connection = 0;  // as Paho reports an ack: by its ticket only
     late.ticket = *old;
     broker.push(late);
     const auto got = events();
