@@ -87,6 +87,10 @@ std::string_view payload_of(const void* payload, std::uint32_t length) {
     return {static_cast<const char*>(payload), length};
 }
 
+std::string_view text_of(const char* text) {
+    return text ? std::string_view(text) : std::string_view();
+}
+
 // An exception must never unwind into the broker's C code: the callbacks
 // catch everything and refuse.
 void log_failure(const char* where, const std::exception* e) {
@@ -126,6 +130,8 @@ int on_acl_check(int, void* event_data, void* userdata) try {
     request.topic = event->topic;
     request.retain = event->retain;
     request.payload = payload_of(event->payload, event->payloadlen);
+    request.username = text_of(mosquitto_client_username(event->client));
+    request.client_id = text_of(mosquitto_client_id(event->client));
     const Decision d = state.acl(event->client, request, now());
     flush_log(state);
     if (d) return MOSQ_ERR_SUCCESS;

@@ -87,6 +87,21 @@ Decision check_service(const AclRequest& r) {
     return deny("unknown access");
 }
 
+// The broker checks READ access when it queues a message for a persistent
+// session whose connection has ended, and the plugin forgot that connection
+// at its disconnect. mqchatd's archiver session must keep collecting then,
+// or messages acknowledged to their senders never reach the archive. Only a
+// service login can have left a session named so: the user name `$mqchatd`
+// is refused without the service key. A user's offline session gets
+// nothing queued: its token's ACL is no longer known (clients catch up
+// from history).
+Decision check_offline(const AclRequest& r) {
+    const bool service =
+        r.username == kServiceUser && r.client_id.starts_with(kServiceClientPrefix);
+    if (service && r.access == Access::read && is_chat_topic(r.topic)) return allow();
+    return deny("connection was not admitted by mqchat_auth");
+}
+
 Decision check_user(const Session& s, const AclRequest& r, std::int64_t now) {
     if (r.access == Access::unsubscribe) return allow();
     if (now >= s.exp) return deny("token expired");
@@ -141,7 +156,7 @@ AuthResult authenticate(const Config& config, std::optional<std::string_view> us
 }
 
 Decision check_acl(const Session* session, const AclRequest& request, std::int64_t now) {
-    if (!session) return deny("connection was not admitted by mqchat_auth");
+    if (!session) return check_offline(request);
     if (session->role == Role::service) return check_service(request);
     return check_user(*session, request, now);
 }

@@ -73,6 +73,10 @@ struct AclRequest {
     std::string_view topic;  // a subscription filter for subscribe/unsubscribe
     bool retain = false;
     std::string_view payload;  // write: the message (also a will at CONNECT)
+    // Who the broker says the client is. Only read for a client the plugin
+    // does not hold: an offline persistent session (see check_acl).
+    std::string_view username{};
+    std::string_view client_id{};
 };
 
 struct Decision {

@@ -75,9 +75,9 @@ TEST(Faults, BrokerKilledDuringAStream) {
                    " back after s: " + stream.seconds_after(kills[k], kLinkBack));
     for (std::size_t i = 0; i < tally.senders().size(); ++i)
         EXPECT_EQ(tally.senders()[i].exit, 0) << stream.senders()[i]->process().err();
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
     const Tally lounge = count_lounge(world, chat, posted, until);
-    expect_exactly_once(lounge);
+    expect_exactly_once(lounge, world);
     if (lounge.lost() > 0) ADD_FAILURE() << chat.screen();
 }
 

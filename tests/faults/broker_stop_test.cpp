@@ -58,7 +58,7 @@ TEST(Faults, BrokerStoppedLeavesHalfOpenLinks) {
     EXPECT_EQ(one_shot_exit, 8) << "after " << one_shot_s << " s: " << one_shot.err();
     for (std::size_t i = 0; i < tally.senders().size() && i < stream.senders().size(); ++i)
         EXPECT_EQ(tally.senders()[i].exit, 0) << stream.senders()[i]->process().err();
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
 }
 
 }  // namespace

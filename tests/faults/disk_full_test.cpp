@@ -135,7 +135,7 @@ TEST(Faults, DataDirFillsUpThenGrows) {
     EXPECT_EQ(health_full.status, 503) << health_full.body;
     EXPECT_TRUE(names_full_disk(health_full.body)) << health_full.body;
     EXPECT_TRUE(healthy) << world.stack.log();
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
 }
 
 }  // namespace

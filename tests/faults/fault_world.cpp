@@ -398,7 +398,7 @@ bool kill_broker(Stack& stack) {
     }
 }
 
-void expect_exactly_once(const Tally& tally) {
+void expect_exactly_once(const Tally& tally, const World& world) {
     const std::string line = tally.summary();
     std::cout << line << std::endl;
     ::testing::Test::RecordProperty("counts", line);
@@ -406,6 +406,10 @@ void expect_exactly_once(const Tally& tally) {
         << "a sender ended without saying which messages were acknowledged: " << line;
     EXPECT_EQ(tally.lost(), 0U) << line << "\n" << tally.details();
     EXPECT_EQ(tally.dup(), 0U) << line;
+    if (tally.lost() == 0 && tally.dup() == 0 && !std::getenv("FAULT_LOGS")) return;
+    std::cout << "--- mqchatd's log\n"
+              << world.stack.log() << "--- mosquitto.log\n"
+              << read_file(world.stack.data_dir() + "/mosquitto.log") << "---" << std::endl;
 }
 
 }  // namespace faults

@@ -232,7 +232,9 @@ inline const std::vector<std::string> kLinkLost = {"lost", "reconnecting"};
 inline const std::vector<std::string> kLinkBack = {"reconnected", "subscribed to"};
 
 // Prints the case's summary line (stdout and the test's XML record) and
-// expects lost 0 and shown twice 0, with every acknowledgement known.
-void expect_exactly_once(const Tally& tally);
+// expects lost 0 and shown twice 0, with every acknowledgement known; on a
+// loss it prints mqchatd's log and the broker's, the only record of why
+// (FAULT_LOGS=1: also when nothing was lost).
+void expect_exactly_once(const Tally& tally, const World& world);
 
 }  // namespace faults

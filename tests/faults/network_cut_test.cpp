@@ -48,7 +48,7 @@ TEST(Faults, NetworkPathResetBlackholedAndTrickled) {
     tally.note(std::to_string(proxy.accepted()) + " connections through the proxy");
     for (std::size_t i = 0; i < tally.senders().size(); ++i)
         EXPECT_EQ(tally.senders()[i].exit, 0) << stream.senders()[i]->process().err();
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(Faults, ServerKilledAndRestartedOnItsDataDir) {
     }
     for (const auto& t : stream.tails())
         EXPECT_TRUE(t->process().running()) << t->name() << " ended: " << t->process().err();
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
 }
 
 }  // namespace

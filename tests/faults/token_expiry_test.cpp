@@ -52,7 +52,7 @@ TEST(Faults, ShortLivedTokensUnderAStream) {
                std::to_string(links_lost(stream.senders().at(0)->process().err())));
     EXPECT_EQ(tally.senders().at(0).exit, 0) << stream.senders().at(0)->process().err();
     EXPECT_EQ(sender_kicks, 0) << read_file(world.stack.data_dir() + "/mosquitto.log");
-    expect_exactly_once(tally);
+    expect_exactly_once(tally, world);
 }
 
 }  // namespace

@@ -290,6 +290,26 @@ TEST(PluginService, ArchivesEveryRoomThroughTheSharedSubscription) {
     EXPECT_EQ(got, expected);
 }
 
+// While mqchatd is away its persistent session must still collect every chat
+// message: the broker checks READ access for an offline session too, when
+// the plugin no longer holds that connection.
+TEST(PluginService, KeepsMessagesForTheArchiverWhileItIsAway) {
+    AuthBroker broker;
+    const std::vector<std::string> durable = {"-c", "-x", "3600"};
+    {
+        Sub away(broker, service(), "$share/mqchatd/chat/+/messages", durable);
+        ASSERT_EQ(away.suback_code(), 1) << away.process().out();
+        away.process().signal(SIGTERM);
+        ASSERT_TRUE(away.process().wait_exit());
+    }
+    const std::string meanwhile = canonical("alice", "while the archiver was away", "Alice");
+    EXPECT_TRUE(
+        publish_accepted(publish_as(broker, user("alice", {"general"}), kGeneral, meanwhile)));
+    Sub back(broker, service(), "$share/mqchatd/chat/+/messages", durable);
+    ASSERT_TRUE(back.wait_for_count(1)) << back.process().out();
+    EXPECT_EQ(back.messages().at(0), kGeneral + " " + meanwhile);
+}
+
 TEST(PluginService, PublishesOnBehalfOfUsers) {
     AuthBroker broker;
     Sub bob(broker, user("bob", {"general"}), kGeneral);

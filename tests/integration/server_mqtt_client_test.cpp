@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "server/archiver.hpp"
 #include "server/mqtt_client.hpp"
 #include "support/broker.hpp"
 
@@ -170,3 +171,26 @@ TEST(ServerMqttClient, TargetsParse) {
 }
 
 }  // namespace
+
+// The archiver's filter must outlive a reconnect without a new SUBSCRIBE:
+// between the CONNACK and the archiver's SUBSCRIBE the broker keeps routing.
+// Upstream Mosquitto before 2.0.12 dropped a resumed session's $share
+// subscriptions; Debian 12's 2.0.11 carries the fix (CVE-2021-34434), and
+// this test is how we would know if a broker we run on did not.
+TEST(ServerMqttClient, TheArchiveFilterSurvivesAResumedSession) {
+    Mosquitto broker;
+    const auto target = BrokerTarget::tcp("127.0.0.1", broker.port());
+    {
+        Driver first(settings(target, "own-archiver", false));
+        connect_and_subscribe(first, mqchat::server::kArchiveFilter);
+        first.client().stop();
+    }
+    Driver second(settings(target, "own-archiver", false));
+    ASSERT_TRUE(second.run_until([&] { return second.saw(MqttEvent::Type::connected); }));
+    EXPECT_TRUE(second.last(MqttEvent::Type::connected)->session_present);
+    publish(broker, "chat/general/messages", "published before any new SUBSCRIBE");
+    ASSERT_TRUE(second.run_until([&] { return second.saw(MqttEvent::Type::message); }))
+        << "the resumed session lost its subscription to " << mqchat::server::kArchiveFilter;
+    EXPECT_EQ(second.last(MqttEvent::Type::message)->message.payload,
+              "published before any new SUBSCRIBE");
+}

@@ -224,6 +224,29 @@ TEST(PluginAcl, NothingForAConnectionThatWasNotAdmitted) {
     EXPECT_FALSE(check_acl(nullptr, {Access::write, kGeneral, false, kAlicePayload}, kNow));
 }
 
+// An offline persistent session: the broker still asks before it queues a
+// message, naming the session's user and client id.
+Decision offline(Access access, std::string_view topic, std::string_view username,
+                 std::string_view client_id) {
+    return check_acl(nullptr, {access, topic, false, {}, username, client_id}, kNow);
+}
+
+TEST(PluginAcl, TheArchiversOfflineSessionStillCollectsChatMessages) {
+    EXPECT_TRUE(offline(Access::read, kGeneral, kServiceUser, "$mqchatd-archiver"));
+    EXPECT_TRUE(offline(Access::read, "chat/random/messages", kServiceUser, "$mqchatd-a1b2"));
+    EXPECT_FALSE(offline(Access::read, "$mqchatd/control", kServiceUser, "$mqchatd-archiver"));
+    EXPECT_FALSE(offline(Access::read, "other/topic", kServiceUser, "$mqchatd-archiver"));
+    EXPECT_FALSE(offline(Access::write, kGeneral, kServiceUser, "$mqchatd-archiver"));
+    EXPECT_FALSE(offline(Access::subscribe, kGeneral, kServiceUser, "$mqchatd-archiver"));
+}
+
+TEST(PluginAcl, NoOtherOfflineSessionGetsMessagesQueued) {
+    EXPECT_FALSE(offline(Access::read, kGeneral, "alice", "alice-laptop"));
+    EXPECT_FALSE(offline(Access::read, kGeneral, kServiceUser, "alice-laptop"));
+    EXPECT_FALSE(offline(Access::read, kGeneral, "alice", "$mqchatd-archiver"));
+    EXPECT_FALSE(offline(Access::read, kGeneral, {}, {}));
+}
+
 TEST(PluginAcl, UserSubscribesAndReadsExactlyTheAclTopics) {
     const Session s = user_session();
     EXPECT_TRUE(subscribe(s, kGeneral));
