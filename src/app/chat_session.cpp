@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "app/chat_log.hpp"
 #include "app/connection_supervisor.hpp"
@@ -22,6 +23,7 @@
 #include "core/chat_model.hpp"
 #include "core/exit_code.hpp"
 #include "core/payload_codec.hpp"
+#include "core/publish_pause.hpp"
 #include "core/room_sync.hpp"
 #include "platform/environment.hpp"
 #include "tui/terminal.hpp"
@@ -148,9 +150,10 @@ class ChatSession {
             if (dirty_) next_frame = last_frame_ + kFrameMs;
             std::optional<std::int64_t> quit_at;
             if (quit_deadline_ > 0) quit_at = quit_deadline_;
-            int timeout = timeout_until({last_tick_ + kTickMs, next_frame, quit_at,
-                                         supervisor_.next_deadline_ms(), next_sync_deadline()},
-                                        now, kTickMs);
+            int timeout = timeout_until(
+                {last_tick_ + kTickMs, next_frame, quit_at, supervisor_.next_deadline_ms(),
+                 next_sync_deadline(), pause_.deadline(now)},
+                now, kTickMs);
             if (supervisor_.has_backlog()) timeout = 0;  // only a look at the keys first
             const auto ready =
                 wait_readable({signals_.fd(), display_->input_fd(), display_->resize_fd(),
@@ -251,6 +254,7 @@ class ChatSession {
     }
 
     void fill_window() {
+        if (pause_.paused(clock_.monotonic_ms())) return;
         outbox_.pump([this](const OutgoingMessage& m) { return supervisor_.publish_message(m); },
                      supervisor_.publish_window());
     }
@@ -330,13 +334,17 @@ class ChatSession {
                 on_live(e.room, e.payload);
                 break;
             case LinkEvent::Kind::acknowledged:
-                if (auto done = outbox_.acknowledged(e.ticket)) model_.on_published(done->id);
+                if (auto done = outbox_.acknowledged(e.ticket)) {
+                    model_.on_published(done->id);
+                    pause_.acknowledged();
+                    said_catching_up_ = false;
+                }
                 break;
             case LinkEvent::Kind::returned:
                 outbox_.returned(e.ticket);
                 break;
             case LinkEvent::Kind::refused:
-                if (auto refused = outbox_.refused(e.ticket)) on_refused(*refused, e.text);
+                on_refused(e.ticket, e.text);
                 break;
             case LinkEvent::Kind::token:
                 model_.on_token(e.at_ms);
@@ -350,21 +358,57 @@ class ChatSession {
         }
     }
 
-    // The broker would not take a message of ours: say so, and ask the server
-    // why (archive closed, quota) without blocking the screen.
-    void on_refused(const OutgoingMessage& m, const std::string& why) {
-        model_.on_publish_failed(m.id, why, clock_.wall_ms());
-        if (!access_.has_server()) return;
+    // The broker would not take a message of ours. Without a server to ask
+    // it has failed; with one, it waits in the outbox (still pending on the
+    // screen) while the server is asked why without blocking the screen.
+    void on_refused(std::uint64_t ticket, const std::string& why) {
+        if (!access_.has_server()) {
+            if (auto refused = outbox_.refused(ticket))
+                model_.on_publish_failed(refused->id, why, clock_.wall_ms());
+            return;
+        }
+        const OutgoingMessage* m = outbox_.returned(ticket);
+        if (!m) return;  // from before a reconnect: sent again meanwhile
+        const bool ask = pause_.refused(clock_.monotonic_ms());
+        if (ask || pause_.asking()) undecided_.push_back({m->id, m->room, why});
+        if (ask) ask_why_refused();
+    }
+
+    void ask_why_refused() {
         const std::string session = access_.session_secret();
-        const std::string room = m.room;
-        worker_.post([this, session, room]() -> HttpWorker::Apply {
+        worker_.post([this, session]() -> HttpWorker::Apply {
             auto status = access_.api().publish_status(session);
-            return [this, room, status = std::move(status)]() {
-                auto* s = std::get_if<PublishStatus>(&status);
-                if (const auto hint = s ? refusal_hint(*s) : std::string(); !hint.empty())
-                    model_.notice(room, hint, clock_.wall_ms());
+            return [this, status = std::move(status)]() {
+                const auto* s = std::get_if<PublishStatus>(&status);
+                on_why_refused(s ? std::optional<PublishStatus>(*s) : std::nullopt);
             };
         });
+    }
+
+    // Something that passes (the archive catching up): the messages stay and
+    // go out again shortly. Anything else: they have failed, and why.
+    void on_why_refused(const std::optional<PublishStatus>& status) {
+        const bool retry = status && status->retry;
+        pause_.answered(retry, clock_.monotonic_ms());
+        std::vector<Refusal> refusals;
+        refusals.swap(undecided_);
+        if (retry) {
+            if (!said_catching_up_)
+                model_.notice_here(
+                    "the server is catching up; your messages wait and go out "
+                    "shortly",
+                    clock_.wall_ms());
+            said_catching_up_ = true;
+            return;
+        }
+        const std::string hint = status ? refusal_hint(*status) : std::string();
+        std::set<std::string> hinted;
+        for (const auto& r : refusals) {
+            if (!outbox_.withdraw(r.id)) continue;
+            model_.on_publish_failed(r.id, r.why, clock_.wall_ms());
+            if (!hint.empty() && hinted.insert(r.room).second)
+                model_.notice(r.room, hint, clock_.wall_ms());
+        }
     }
 
     void on_live(const std::string& room, const std::string& payload) {
@@ -482,6 +526,15 @@ class ChatSession {
     bool dirty_ = true;
     bool typed_ = false;  // keys handled since the last frame
     bool warned_outbox_ = false;
+    // Refused messages waiting for the server's word on why.
+    struct Refusal {
+        std::string id;
+        std::string room;
+        std::string why;
+    };
+    std::vector<Refusal> undecided_;
+    PublishPause pause_;
+    bool said_catching_up_ = false;
     std::optional<int> exit_code_;
     std::string exit_stage_;
     std::string exit_message_;

@@ -338,13 +338,14 @@ std::optional<OutgoingMessage> Outbox::refused(std::uint64_t ticket) {
     return take(ticket);
 }
 
-void Outbox::returned(std::uint64_t ticket) {
+const OutgoingMessage* Outbox::returned(std::uint64_t ticket) {
     for (auto& e : queue_) {
         if (ticket == 0 || e.ticket != ticket) continue;
         e.ticket = 0;
         --in_flight_;
-        return;
+        return &e.message;
     }
+    return nullptr;
 }
 
 void Outbox::connection_lost() {

@@ -55,8 +55,10 @@ class Outbox {
     std::optional<OutgoingMessage> acknowledged(std::uint64_t ticket);
     // The broker refused it: it can never be delivered; out of the outbox.
     std::optional<OutgoingMessage> refused(std::uint64_t ticket);
-    // The library lost it, or the connection went: back in the queue, in order.
-    void returned(std::uint64_t ticket);
+    // The library lost it, the connection went, or the broker refused it for
+    // now: back in the queue, in order. The message, or nullptr for a ticket
+    // this outbox does not hold.
+    const OutgoingMessage* returned(std::uint64_t ticket);
     void connection_lost();
     // Takes a queued message out without sending it.
     std::optional<OutgoingMessage> withdraw(const std::string& id);

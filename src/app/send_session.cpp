@@ -20,6 +20,7 @@
 #include "core/line_splitter.hpp"
 #include "core/message_id.hpp"
 #include "core/payload_codec.hpp"
+#include "core/publish_pause.hpp"
 #include "core/utf8.hpp"
 #include "platform/environment.hpp"
 #include "platform/output.hpp"
@@ -115,7 +116,8 @@ class SendSession {
         std::vector<int> fds{signals_.fd(), supervisor_.event_fd(), worker_.fd()};
         if (reading_stdin()) fds.push_back(STDIN_FILENO);
         const auto ready = wait_readable(
-            fds, timeout_until({supervisor_.next_deadline_ms(), deadline()}, now, 60000));
+            fds, timeout_until({supervisor_.next_deadline_ms(), deadline(), pause_.deadline(now)},
+                               now, 60000));
         if (ready[0] && signals_.take() != 0)
             return fail(ExitCode::interrupted, "send", "interrupted");
         if (ready[1]) supervisor_.on_transport_ready();
@@ -142,6 +144,8 @@ class SendSession {
         else if (!supervisor_.connected())
             why =
                 "the connection to " + supervisor_.url_text() + " was lost and not re-established";
+        else if (pause_.retrying())
+            why = "the broker kept refusing while the server caught up (" + catching_up_ + ")";
         else
             why = "no acknowledgement from the broker";
         return fail(ExitCode::timeout, "send", "not acknowledged within " + secs + ": " + why);
@@ -189,6 +193,8 @@ class SendSession {
         if (!done) return;  // from before a reconnect: sent again meanwhile
         ++acked_;
         last_ack_ms_ = clock_.monotonic_ms();
+        pause_.acknowledged();
+        catching_up_.clear();
         if (plan_.json) {
             auto decoded = decode_payload(done->payload, platform::now_ms());
             for (const auto& m : decoded.messages)
@@ -197,6 +203,15 @@ class SendSession {
     }
 
     std::optional<int> on_refused(const LinkEvent& e) {
+        std::optional<PublishStatus> status;
+        if (access_.has_server() && pause_.refused(clock_.monotonic_ms())) {
+            status = server_status();
+            pause_.answered(status && status->retry, clock_.monotonic_ms());
+        }
+        if (pause_.retrying() && outbox_.returned(e.ticket)) {
+            say_catching_up(status);
+            return std::nullopt;
+        }
         const auto refused = outbox_.refused(e.ticket);
         if (!refused) return std::nullopt;
         std::string cause = "the broker refused the message";
@@ -205,20 +220,30 @@ class SendSession {
         else if (refused->line != 0)
             cause += " from line " + std::to_string(refused->line);
         cause += ": " + e.text;
-        if (auto why = server_says_why(); !why.empty()) cause += " (" + why + ")";
+        if (auto why = status ? refusal_hint(*status) : std::string(); !why.empty())
+            cause += " (" + why + ")";
         return fail(ExitCode::broker_failed, "send", cause);
     }
 
     // A refusal of a message that is ours to send means the server holds
-    // publishing back (archive closed, quota): ask it why, briefly.
-    std::string server_says_why() {
-        if (!access_.has_server()) return {};
+    // publishing back (archive closed or catching up, quota): ask it why, briefly.
+    std::optional<PublishStatus> server_status() {
         auto status = access_.api().publish_status(access_.session_secret());
-        if (auto* s = std::get_if<PublishStatus>(&status)) return refusal_hint(*s);
-        return {};
+        if (auto* s = std::get_if<PublishStatus>(&status)) return *s;
+        return std::nullopt;
+    }
+
+    // Once per episode: the messages wait, they are not lost.
+    void say_catching_up(const std::optional<PublishStatus>& status) {
+        if (!catching_up_.empty()) return;
+        catching_up_ =
+            status && !status->reason.empty() ? status->reason : "the server is catching up";
+        reporter_.warn("send", "the broker holds messages back while the server catches up (" +
+                                   catching_up_ + "); sending them again shortly");
     }
 
     void fill_window() {
+        if (pause_.paused(clock_.monotonic_ms())) return;
         outbox_.pump([this](const OutgoingMessage& m) { return supervisor_.publish_message(m); },
                      supervisor_.publish_window());
     }
@@ -360,6 +385,8 @@ class SendSession {
     bool warned_outbox_ = false;
     std::int64_t start_ms_ = 0;
     std::int64_t last_ack_ms_ = 0;
+    PublishPause pause_;
+    std::string catching_up_;  // why the server holds publishing back, said once per episode
     std::size_t envelope_bytes_ = envelope_size(access_.user_id(), access_.user_name());
 };
 

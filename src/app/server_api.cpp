@@ -184,6 +184,8 @@ ApiResult<PublishStatus> ServerApi::publish_status(const std::string& session) {
         if (const auto a = p->find("allowed"); a != p->end() && a->is_boolean())
             status.allowed = a->get<bool>();
         status.reason = string_field(*p, "reason").substr(0, 200);
+        if (const auto retry = p->find("retry"); retry != p->end() && retry->is_boolean())
+            status.retry = retry->get<bool>();
         if (const auto rate = p->find("rate"); rate != p->end() && rate->is_object()) {
             status.rate_per_second = int_field(*rate, "per_second");
             status.burst = int_field(*rate, "burst");

@@ -42,6 +42,9 @@ struct TokenAnswer {
 struct PublishStatus {
     bool allowed = true;
     std::string reason;  // untrusted: sanitize before display
+    // The refusal was for something that passes (the archive catching up):
+    // keep the message and send it again a little later.
+    bool retry = false;
     // The broker's publish limit per account, when the server knows one.
     std::int64_t rate_per_second = 0;
     std::int64_t burst = 0;

@@ -350,21 +350,24 @@ ApiResponse Api::post_checked(std::string_view room, const ApiRequest& request) 
 ApiResponse Api::me(const ApiRequest& request) {
     const auto user = authenticate(store_, request.authorization, clock_());
     if (!user) return unauthorized();
-    const std::string refusal = publish_refusal(*user);
-    json publish = {{"allowed", refusal.empty()}};
-    if (!refusal.empty()) publish["reason"] = refusal;
+    const PublishRefusal refusal = publish_refusal(*user);
+    json publish = {{"allowed", refusal.reason.empty()}};
+    if (!refusal.reason.empty()) publish["reason"] = refusal.reason;
+    if (refusal.retry) publish["retry"] = true;
     if (settings_.user_rate > 0)
         publish["rate"] = {{"per_second", settings_.user_rate}, {"burst", settings_.user_burst}};
     return ok_json(200, json{{"user", {{"id", user->id}, {"name", user->name}}},
                              {"publish", std::move(publish)}});
 }
 
-// Why the user's chat publishes are refused now; empty when they are not.
-std::string Api::publish_refusal(const UserRecord& user) {
-    if (const auto closed = archive_.closed_reason()) return "the archive is closed: " + *closed;
+// Why the user's chat publishes are refused now, and whether a sender
+// should wait and try again rather than give up.
+Api::PublishRefusal Api::publish_refusal(const UserRecord& user) {
+    if (const auto closed = archive_.closed_reason())
+        return {"the archive is closed: " + *closed, archive_.retry_advised()};
     if (settings_.user_quota_bytes > 0 && store_.user_bytes(user.id) >= settings_.user_quota_bytes)
-        return quota_reason(settings_.user_quota_bytes);
-    return {};
+        return {quota_reason(settings_.user_quota_bytes), false};
+    return {{}, archive_.retry_advised()};
 }
 
 std::string Api::next_message_id(std::int64_t now_ms) {

@@ -90,7 +90,11 @@ class Api {
     std::string next_message_id(std::int64_t now_ms);
     std::optional<std::int64_t> wait_for_message(std::string_view room, const std::string& id,
                                                  ArchiveStatus::Deadline deadline);
-    std::string publish_refusal(const UserRecord& user);
+    struct PublishRefusal {
+        std::string reason;  // empty: not refused now
+        bool retry = false;  // refused (now or a moment ago) for a passing reason
+    };
+    PublishRefusal publish_refusal(const UserRecord& user);
 
     Store& store_;
     const ApiSettings settings_;

@@ -2,15 +2,34 @@
 #include "archive_status.hpp"
 
 namespace mqchat::server {
+namespace {
+
+// How long after a passing closure ends a refusal is still put down to it:
+// the plugin learns of the reopening a moment after mqchatd, and the client
+// asks a moment after its refusal.
+constexpr std::chrono::seconds kPassingEcho{10};
+
+}  // namespace
 
 void ArchiveStatus::set_open() {
     std::lock_guard lock(mutex_);
+    if (closed_reason_ && passing_) passing_seen_ = std::chrono::steady_clock::now();
     closed_reason_.reset();
+    passing_ = false;
 }
 
-void ArchiveStatus::set_closed(std::string reason) {
+void ArchiveStatus::set_closed(std::string reason, bool passing) {
     std::lock_guard lock(mutex_);
     closed_reason_ = std::move(reason);
+    passing_ = passing;
+    if (passing) passing_seen_ = std::chrono::steady_clock::now();
+}
+
+bool ArchiveStatus::retry_advised() const {
+    std::lock_guard lock(mutex_);
+    if (closed_reason_) return passing_;
+    return passing_seen_ != std::chrono::steady_clock::time_point{} &&
+           std::chrono::steady_clock::now() - passing_seen_ < kPassingEcho;
 }
 
 void ArchiveStatus::note_received(std::uint64_t count) {

@@ -22,7 +22,9 @@ class ArchiveStatus {
 
     // --- the serve loop
     void set_open();
-    void set_closed(std::string reason);
+    // `passing`: the archive gets over it by itself (a backlog, a lock another
+    // process holds for a moment), so a refused sender should wait and retry.
+    void set_closed(std::string reason, bool passing);
     // PUBLISHes read from the broker.
     void note_received(std::uint64_t count);
     // Received PUBLISHes that are done with: committed, or left to the
@@ -31,6 +33,9 @@ class ArchiveStatus {
 
     // --- any thread
     std::optional<std::string> closed_reason() const;  // empty: open
+    // Closed for a passing reason now, or was a moment ago: a publish refused
+    // then was refused for that reason (the broker only says "not authorized").
+    bool retry_advised() const;
     std::uint64_t received() const;
     std::uint64_t settled() const;
     // Waits until `settled() >= target` or the deadline; false when it gave up
@@ -41,6 +46,8 @@ class ArchiveStatus {
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<std::string> closed_reason_;
+    bool passing_ = false;
+    std::chrono::steady_clock::time_point passing_seen_{};  // last closed for a passing reason
     std::uint64_t received_ = 0;
     std::uint64_t settled_ = 0;
     int waiters_ = 0;

@@ -142,7 +142,7 @@ void Archiver::update_state() {
     if (reason == closed_reason_) return;
     closed_reason_ = reason;
     if (reason) {
-        status_.set_closed(*reason);
+        status_.set_closed(*reason, *reason == kBacklog || *reason == kLocked);
         const std::size_t n = waiting_.size();
         log_line("archive closed: " + *reason + "; " + std::to_string(n) +
                  (n == 1 ? " message waits" : " messages wait") + " unacknowledged; retrying");

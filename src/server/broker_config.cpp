@@ -77,7 +77,8 @@ std::string mosquitto_conf(const BrokerConfig& c) {
          << "plugin_opt_audience mqtt\n"
          << "plugin_opt_nbf_leeway 30\n"
          << "plugin_opt_user_rate " << c.user_rate << "\n"
-         << "plugin_opt_user_burst " << c.user_burst << "\n"
+         << "plugin_opt_user_burst " << c.user_burst
+         << "\n"
          // Port 0 and a path: a unix socket (mode 0770 by mosquitto, in a 0700 dir).
          << "listener 0 " << c.socket_path << "\n"
          << "protocol mqtt\n";

@@ -289,5 +289,42 @@ TEST_F(ChatLoopLoginTest, TokenFromTheServerHistoryOnScreenAndOwnMessageSent) {
     }
 }
 
+// The archive catching up: a refused message stays pending on the screen, goes
+// out again with its id, and gets its ✓; "not sent" is never shown.
+TEST_F(ChatLoopLoginTest, ARefusalWhileTheArchiveCatchesUpStaysPendingAndIsSentAgain) {
+    start_with_server();
+    http->route("GET", "/api/me", 200,
+                R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":false,)"
+                R"("retry":true,"reason":"the archive is closed: the database is too slow"}})");
+    ASSERT_TRUE(terminal.wait_for_text("from history")) << terminal.last_text();
+    terminal.type_line("patience");
+    const auto first = wait_publishes(1);
+    broker.puback(first.at(0).ticket, 0x87);
+    const auto again = wait_publishes(2);
+    EXPECT_EQ(again.at(1).payload, first[0].payload) << "same payload, same id";
+    EXPECT_TRUE(terminal.wait_for_text("catching up")) << terminal.last_text();
+    broker.puback(again[1].ticket);
+    ASSERT_TRUE(terminal.wait_for_frame([](const std::string& f) {
+        return line_with(f, "patience").find("✓") != std::string::npos;
+    })) << terminal.last_text();
+    EXPECT_EQ(terminal.last_text().find("not sent"), std::string::npos) << terminal.last_text();
+    EXPECT_EQ(quit(), 0);
+}
+
+TEST_F(ChatLoopLoginTest, ARefusalThatLastsIsMarkedNotSentWithTheServersReason) {
+    start_with_server();
+    http->route("GET", "/api/me", 200,
+                R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":false,)"
+                R"("reason":"the archive is closed: no space left on device"}})");
+    ASSERT_TRUE(terminal.wait_for_text("from history")) << terminal.last_text();
+    terminal.type_line("doomed");
+    const auto first = wait_publishes(1);
+    broker.puback(first.at(0).ticket, 0x87);
+    EXPECT_TRUE(terminal.wait_for_text("no space left on device")) << terminal.last_text();
+    EXPECT_TRUE(terminal.wait_for_text("not sent")) << terminal.last_text();
+    EXPECT_EQ(broker.publishes().size(), 1u);
+    EXPECT_EQ(quit(), 0);
+}
+
 }  // namespace
 }  // namespace mqchat::app

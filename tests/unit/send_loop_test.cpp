@@ -16,6 +16,7 @@
 #include "app/reporter.hpp"
 #include "core/payload_codec.hpp"
 #include "platform/signals.hpp"
+#include "support/fake_http.hpp"
 #include "support/fake_transport.hpp"
 #include "support/headless_session.hpp"
 
@@ -195,6 +196,73 @@ TEST_F(SendLoopTest, InterruptExits130) {
     wait_publishes(1);
     session->interrupt();
     EXPECT_EQ(exit_code(), 130);
+}
+
+// --- with a login: the server says why the broker refused -------------------
+
+class SendLoopLoginTest : public SendLoopTest {
+  protected:
+    // mqchat general --send TEXT with a stored login and a fake mqchatd whose
+    // /api/me answers `me`.
+    void start_send_with_server(const std::string& text, const std::string& me) {
+        auto planned = fakes::plan_from_args({"general", "--send", text});
+        ASSERT_TRUE(std::holds_alternative<Plan>(planned)) << std::get<std::string>(planned);
+        session.reset();
+        plan = std::make_unique<Plan>(std::get<Plan>(planned));
+        auto server = std::make_unique<fakes::FakeHttp>();
+        http = server.get();
+        http->route("POST", "/api/mqtt-token", 200,
+                    R"({"accessToken":"broker-token-1","tokenId":"t1","username":"alice",)"
+                    R"("clientIdPrefix":"mqchat-alice-","expiresAt":"2099-01-01T00:00:00Z",)"
+                    R"("refreshAt":"2098-12-31T23:50:00Z",)"
+                    R"("brokers":[{"url":"mqtt://127.0.0.1:1883"}]})");
+        http->route("GET", "/api/me", 200, me);
+        StoredSession stored{"http://mqchatd.test:8080", "session-secret", "alice", "Alice", ""};
+        auto made = Access::with_client(*plan, stored, std::move(server));
+        ASSERT_TRUE(std::holds_alternative<Access>(made));
+        access = std::make_unique<Access>(std::get<Access>(std::move(made)));
+        session = std::make_unique<fakes::SessionThread>(
+            [this] { return run_send(*plan, *access, reporter, signals, ports); });
+    }
+
+    fakes::FakeHttp* http = nullptr;  // owned by the Access
+};
+
+// The archive catching up is not a failure: the message waits in the outbox
+// and goes out again, same id, until the broker takes it.
+TEST_F(SendLoopLoginTest, ARefusalWhileTheArchiveCatchesUpIsSentAgain) {
+    ::testing::internal::CaptureStderr();
+    start_send_with_server(
+        "hello", R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":false,)"
+                 R"("retry":true,"reason":"the archive is closed: the database is too slow"}})");
+    const auto first = wait_publishes(1);
+    broker.puback(first.at(0).ticket, 0x87);
+    const auto again = wait_publishes(2);
+    EXPECT_EQ(again.at(1).payload, first[0].payload) << "same payload, same id";
+    broker.puback(again[1].ticket);
+    const int code = exit_code();
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_NE(err.find("the database is too slow"), std::string::npos) << err;
+    EXPECT_EQ(http->count("GET", "/api/me"), 1u);
+    EXPECT_EQ(journals(), 0u);
+}
+
+// A full disk lasts: the sender is told, with the server's reason, and exits 7.
+TEST_F(SendLoopLoginTest, ARefusalThatLastsExits7WithTheServersReason) {
+    ::testing::internal::CaptureStderr();
+    start_send_with_server("hello",
+                           R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":false,)"
+                           R"("reason":"the archive is closed: no space left on device"}})");
+    const auto first = wait_publishes(1);
+    broker.puback(first.at(0).ticket, 0x87);
+    const int code = exit_code();
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(code, 7);
+    EXPECT_NE(err.find("the server says: the archive is closed: no space left on device"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(broker.publishes().size(), 1u);
 }
 
 }  // namespace

@@ -355,7 +355,7 @@ TEST_F(ServerApi, HistoryPaging) {
 TEST_F(ServerApi, HealthzSaysWhyTheArchiveIsClosed) {
     ArchiveStatus archive;
     make_api(settings(), &archive);
-    archive.set_closed("no space left on device");
+    archive.set_closed("no space left on device", false);
     const auto r = api_->healthz();
     EXPECT_EQ(r.status, 503);
     EXPECT_EQ(
@@ -456,7 +456,7 @@ TEST_F(ServerApi, MeSaysWhetherTheUserMayPublish) {
     const std::string s = session();
     EXPECT_EQ(json::parse(api_->me(request("", s)).body),
               json::parse(R"({"user":{"id":"alice","name":"Alice"},"publish":{"allowed":true}})"));
-    archive.set_closed("no space left on device");
+    archive.set_closed("no space left on device", false);
     EXPECT_EQ(
         json::parse(api_->me(request("", s)).body).at("publish"),
         json::parse(
@@ -466,6 +466,24 @@ TEST_F(ServerApi, MeSaysWhetherTheUserMayPublish) {
     EXPECT_EQ(json::parse(api_->me(request("", s)).body).at("publish"),
               json::parse(R"({"allowed":false,"reason":"storage quota of 30 bytes used"})"));
     EXPECT_EQ(api_->me(request("", "made-up")).status, 401);
+}
+
+// A backlog or a lock passes by itself: a sender refused for it (the broker
+// says only "not authorized") is told to wait and try again, also a moment
+// after the archive has opened again.
+TEST_F(ServerApi, MeTellsASenderToRetryWhileTheArchiveCatchesUp) {
+    ArchiveStatus archive;
+    make_api(settings(), &archive);
+    const std::string s = session();
+    const auto publish = [&] { return json::parse(api_->me(request("", s)).body).at("publish"); };
+    archive.set_closed("the database is too slow", true);
+    EXPECT_EQ(publish(),
+              json::parse(R"({"allowed":false,"retry":true,)"
+                          R"("reason":"the archive is closed: the database is too slow"})"));
+    archive.set_open();
+    EXPECT_EQ(publish(), json::parse(R"({"allowed":true,"retry":true})"));
+    archive.set_closed("no space left on device", false);
+    EXPECT_EQ(publish().value("retry", false), false);
 }
 
 // A reader given a message live asks for what follows it: the answer waits
