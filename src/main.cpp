@@ -2,5 +2,5 @@
 #include "app/run.hpp"
 
 int main(int argc, char** argv) {
-    return mqchat::app::run(argc, argv);
+    mqchat::app::run_and_exit(argc, argv);
 }

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -18,6 +20,7 @@
 #include "core/exit_code.hpp"
 #include "platform/environment.hpp"
 #include "platform/signals.hpp"
+#include "transport/mqtt_transport.hpp"
 
 namespace mqchat::app {
 
@@ -51,6 +54,15 @@ int run(int argc, char** argv) {
         Reporter(0).error("unexpected error", "unknown exception");
     }
     return to_int(ExitCode::unexpected);
+}
+
+void run_and_exit(int argc, char** argv) {
+    transport::end_paho_with_process();
+    const int code = run(argc, argv);
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
 }
 
 }  // namespace mqchat::app

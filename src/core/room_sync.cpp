@@ -50,11 +50,19 @@ SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
         case Phase::initial:
         case Phase::catching_up:
             // A reconnect while catching up: messages held from the previous
-            // subscription may have a hole after them. Drop them; they are
-            // archived, and the new subscription's live messages are the
-            // barrier history must now reach. A confirmation under way is
-            // one no longer: a quiet end must confirm again.
+            // subscription may have a hole after them, so they are barriers
+            // no more; the new subscription's live messages are the barrier
+            // history must now reach. They are kept aside, not dropped: one
+            // the archive never got (the broker died between routing it to us
+            // and to the archiver) would be lost. History shows the others;
+            // what it never returns is shown when the catch-up ends. A
+            // confirmation under way is one no longer: a quiet end must
+            // confirm again.
+            for (auto& m : held_)
+                set_aside_.push_back(std::move(m));
             held_.clear();
+            while (set_aside_.size() > settings_.max_held)
+                set_aside_.pop_front();
             progress_at_ms_ = now_ms;
             confirming_ = false;
             break;
@@ -303,6 +311,9 @@ bool RoomSync::barrier_reached() const {
 }
 
 void RoomSync::release_held(SyncStep& step) {
+    for (auto& m : set_aside_)  // those history returned were shown already: skipped
+        show(step, std::move(m));
+    set_aside_.clear();
     for (auto& m : held_)
         show(step, std::move(m));
     held_.clear();
@@ -314,8 +325,8 @@ void RoomSync::give_up(SyncStep& step, const std::string& why, std::int64_t now_
     // little later (or at the next reconnect), so what lies between is shown
     // late rather than never. Only one: history that keeps failing must not
     // keep holding live messages back.
-    const bool refill = initial_done_ && phase_ == Phase::catching_up && !refilling_ &&
-                        !anchor_.empty();
+    const bool refill =
+        initial_done_ && phase_ == Phase::catching_up && !refilling_ && !anchor_.empty();
     if (!initial_done_) {
         initial_done_ = true;
         step.initial_ready = true;

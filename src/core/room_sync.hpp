@@ -65,10 +65,10 @@ struct RoomSyncSettings {
     bool has_history = true;  // false: no server, live only
     int page = 500;           // the server's largest page
     std::size_t max_held = 50000;
-    std::int64_t first_retry_ms = 200;   // history not there yet: ask again
-    std::int64_t max_retry_ms = 2000;    // backoff cap
-    std::int64_t confirm_ms = 3000;      // quiet room: confirm once after this
-    std::int64_t give_up_ms = 20000;     // no progress this long: stop holding live back
+    std::int64_t first_retry_ms = 200;    // history not there yet: ask again
+    std::int64_t max_retry_ms = 2000;     // backoff cap
+    std::int64_t confirm_ms = 3000;       // quiet room: confirm once after this
+    std::int64_t give_up_ms = 20000;      // no progress this long: stop holding live back
     std::size_t remembered_ids = 100000;  // de-duplication memory
 };
 
@@ -122,6 +122,8 @@ class RoomSync {
     RecentIds seen_;
     std::string anchor_;  // newest message shown, in the archive's order
     std::deque<Message> held_;
+    std::deque<Message>
+        set_aside_;  // held before a reconnect: shown at the end if history lacks them
     std::vector<Message> initial_buffer_;  // newest history collected so far, oldest first
     bool initial_done_ = false;
     std::uint64_t next_request_ = 1;

@@ -85,6 +85,13 @@ class MqttTransport {
 
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink);
 
+// The process ends as soon as its session is over (mqchat's main): a Paho
+// transport then disconnects and leaves its client to the process exit.
+// Destroying it would stop Paho's threads, which sleep in 100 ms steps: up
+// to 200 ms added to every `--send`. Off by default (tests build many
+// transports in one process).
+void end_paho_with_process();
+
 // Human text for an MQTT 5 reason code ("not authorized (0x87)").
 std::string reason_text(int reason_code);
 

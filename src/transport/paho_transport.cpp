@@ -15,6 +15,8 @@ namespace {
 constexpr int kMaxBufferedMessages = 65535;
 constexpr int kDefaultReceiveMaximum = 65535;
 
+std::atomic<bool> ends_with_process{false};
+
 MqttEvent event_of(MqttEvent::Type type, std::uint64_t connection) {
     MqttEvent e;
     e.type = type;
@@ -51,6 +53,8 @@ class PahoTransport final : public MqttTransport {
                 client_->disable_callbacks();
                 if (client_->is_connected())
                     client_->disconnect(0)->wait_for(std::chrono::seconds(1));
+                // The DISCONNECT is out; the process exit ends Paho's threads.
+                if (ends_with_process) (void)client_.release();
             }
         } catch (...) {  // tearing down: nothing left to report to
         }
@@ -254,6 +258,10 @@ class PahoTransport final : public MqttTransport {
 };
 
 }  // namespace
+
+void end_paho_with_process() {
+    ends_with_process = true;
+}
 
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink) {
     return std::make_unique<PahoTransport>(std::move(sink));

@@ -185,7 +185,7 @@ std::string load_average() {
     return one + " " + five + " " + fifteen;
 }
 
-// SOAK_KEEP=DIR: each tail's output and stderr and a copy of the archive's
+// SOAK_KEEP=DIR: each tail's output and stderr, each sender's stderr, a copy of the archive's
 // database, to find out afterwards why a reader lacks something.
 void keep_evidence(const std::string& dir, const World& world, const Stream& stream) {
     std::error_code ec;
@@ -194,10 +194,26 @@ void keep_evidence(const std::string& dir, const World& world, const Stream& str
         std::ofstream(dir + "/" + tail->name() + ".out") << tail->process().out();
         std::ofstream(dir + "/" + tail->name() + ".err") << tail->process().err();
     }
+    for (const auto& sender : stream.senders())
+        std::ofstream(dir + "/" + sender->name() + ".err") << sender->process().err();
     for (const char* file : {"/mqchatd.db", "/mqchatd.db-wal"})
         std::filesystem::copy_file(world.stack.data_dir() + file, dir + file,
                                    std::filesystem::copy_options::overwrite_existing, ec);
     std::cerr << "soak: evidence kept in " << dir << "\n";
+}
+
+// Why each sender that failed did: the last line it wrote on stderr.
+void print_sender_failures(const Stream& stream) {
+    for (auto& sender : stream.senders()) {
+        const auto code = sender->process().wait_exit(std::chrono::milliseconds(0));
+        if (!code || *code == 0) continue;
+        std::string err = sender->process().err();
+        while (!err.empty() && err.back() == '\n')
+            err.pop_back();
+        const auto nl = err.rfind('\n');
+        std::printf("%s exit %d: %s\n", sender->name().c_str(), *code,
+                    err.substr(nl == std::string::npos ? 0 : nl + 1).c_str());
+    }
 }
 
 int soak(const Settings& set) {
@@ -254,6 +270,7 @@ int soak(const Settings& set) {
     print_samples(sampler.samples(), std::max(set.kill_every_s, set.sample_every_s));
     const std::string details = tally.details();
     if (!details.empty()) std::printf("%s", details.c_str());
+    print_sender_failures(stream);
     if (const char* keep = std::getenv("SOAK_KEEP")) keep_evidence(keep, world, stream);
     return tally.lost() == 0 && tally.dup() == 0 && tally.all_acked_known() ? 0 : 3;
 }
