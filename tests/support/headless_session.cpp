@@ -38,6 +38,20 @@ PrivateHome::~PrivateHome() {
     }
 }
 
+std::unique_ptr<FakeHttp> fake_mqchatd() {
+    auto server = std::make_unique<FakeHttp>();
+    server->route("POST", "/api/mqtt-token", 200,
+                  R"({"accessToken":"broker-token-1","tokenId":"t1","username":"alice",)"
+                  R"("clientIdPrefix":"mqchat-alice-","expiresAt":"2099-01-01T00:00:00Z",)"
+                  R"("refreshAt":"2098-12-31T23:50:00Z",)"
+                  R"("brokers":[{"url":"mqtt://127.0.0.1:1883"}]})");
+    return server;
+}
+
+app::StoredSession alice_login() {
+    return {"http://mqchatd.test:8080", "session-secret", "alice", "Alice", ""};
+}
+
 std::variant<app::Plan, std::string> plan_from_args(std::vector<std::string> args) {
     args.insert(args.begin(), "mqchat");
     std::vector<const char*> argv;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "app/plan.hpp"
+#include "app/session_store.hpp"
+#include "support/fake_http.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mqchat::fakes {
@@ -37,6 +40,12 @@ class PrivateHome {
 // mqchat's own parsing and validation of `args` (without the program name):
 // the plan, or the one-line refusal.
 std::variant<app::Plan, std::string> plan_from_args(std::vector<std::string> args);
+
+// A fake mqchatd whose token route gives alice the token "broker-token-1"
+// for mqtt://127.0.0.1:1883 (refresh in 2098); tests add their own routes.
+std::unique_ptr<FakeHttp> fake_mqchatd();
+// alice's stored login at that server (session "session-secret").
+app::StoredSession alice_login();
 
 // Runs `session` (returning an exit code) on a new thread. Create it after
 // the test's platform::SignalWatcher, so the thread blocks the same signals:

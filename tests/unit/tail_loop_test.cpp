@@ -96,17 +96,11 @@ class TailLoopTest : public ::testing::Test {
             {"general", "--tail", "--json", "-n", "2", "-C", std::to_string(count)});
         ASSERT_TRUE(std::holds_alternative<Plan>(planned)) << std::get<std::string>(planned);
         plan = std::make_unique<Plan>(std::get<Plan>(planned));
-        auto server = std::make_unique<fakes::FakeHttp>();
+        auto server = fakes::fake_mqchatd();
         http = server.get();
-        http->route("POST", "/api/mqtt-token", 200,
-                    R"({"accessToken":"broker-token-1","tokenId":"t1","username":"alice",)"
-                    R"("clientIdPrefix":"mqchat-alice-","expiresAt":"2099-01-01T00:00:00Z",)"
-                    R"("refreshAt":"2098-12-31T23:50:00Z",)"
-                    R"("brokers":[{"url":"mqtt://127.0.0.1:1883"}]})");
         http->route("GET", "/api/rooms/general/messages",
                     [this](const http::Request& r) { return archive.history(r); });
-        StoredSession stored{"http://mqchatd.test:8080", "session-secret", "alice", "Alice", ""};
-        auto made = Access::with_client(*plan, stored, std::move(server));
+        auto made = Access::with_client(*plan, fakes::alice_login(), std::move(server));
         ASSERT_TRUE(std::holds_alternative<Access>(made));
         access = std::make_unique<Access>(std::get<Access>(std::move(made)));
         ::testing::internal::CaptureStdout();
