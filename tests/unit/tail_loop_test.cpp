@@ -104,20 +104,25 @@ class TailLoopTest : public ::testing::Test {
         ASSERT_TRUE(std::holds_alternative<Access>(made));
         access = std::make_unique<Access>(std::get<Access>(std::move(made)));
         ::testing::internal::CaptureStdout();
+        ::testing::internal::CaptureStderr();
         capturing = true;
         session = std::make_unique<fakes::SessionThread>(
             [this] { return run_tail(*plan, *access, reporter, signals, ports); });
     }
 
-    // Subscribed on the current connection, and history asked `n` times.
-    void wait_joined(std::size_t history_requests) {
+    // Subscribed on connection number `connection` (a fresh one after a
+    // lost link: until the tail connects again the fake's latest connection
+    // is the dead one, and a message delivered to it would be a message no
+    // real broker sends), and history asked `history_requests` times.
+    void wait_joined(std::uint64_t connection, std::size_t history_requests) {
         ASSERT_TRUE(broker.wait_until([&] {
+            if (broker.connection() != connection) return false;
             for (const auto& s : broker.subscribes())
-                if (s.connection == broker.connection() && s.topic == kTopic)
+                if (s.connection == connection && s.topic == kTopic)
                     return http->count("GET", "/api/rooms/") >= history_requests;
             return false;
-        })) << "history requests: "
-            << http->count("GET", "/api/rooms/");
+        })) << "connection "
+            << broker.connection() << ", history requests: " << http->count("GET", "/api/rooms/");
     }
 
     void live(const std::string& id) { broker.deliver(kTopic, payload_of(id)); }
@@ -125,9 +130,12 @@ class TailLoopTest : public ::testing::Test {
     // The ids the tail printed, in order, once it has exited by itself.
     std::vector<std::string> shown_after_exit() {
         const auto code = session->wait();
-        EXPECT_EQ(code, std::optional<int>(0)) << "the tail did not end after --count";
         const std::string out = ::testing::internal::GetCapturedStdout();
+        diagnostics = ::testing::internal::GetCapturedStderr();
         capturing = false;
+        EXPECT_EQ(code, std::optional<int>(0))
+            << "the tail did not end after --count; its stderr:\n"
+            << diagnostics;
         std::vector<std::string> ids;
         for (auto at = out.find(R"("id":")"); at != std::string::npos;
              at = out.find(R"("id":")", at + 1)) {
@@ -139,7 +147,9 @@ class TailLoopTest : public ::testing::Test {
 
     ~TailLoopTest() override {
         session.reset();
-        if (capturing) ::testing::internal::GetCapturedStdout();
+        if (!capturing) return;
+        ::testing::internal::GetCapturedStdout();
+        ::testing::internal::GetCapturedStderr();
     }
 
     fakes::PrivateHome home;
@@ -147,11 +157,12 @@ class TailLoopTest : public ::testing::Test {
     fakes::FakeBroker broker;
     Archive archive;
     SessionPorts ports;
-    Reporter reporter{0};
+    Reporter reporter{1};  // -v: failure messages tell the whole story
     std::unique_ptr<Plan> plan;
     std::unique_ptr<Access> access;
     fakes::FakeHttp* http = nullptr;  // owned by the Access
     bool capturing = false;
+    std::string diagnostics;                        // the tail's stderr, for failure messages
     std::unique_ptr<fakes::SessionThread> session;  // last: ends before the rest goes
 };
 
@@ -161,17 +172,17 @@ TEST_F(TailLoopTest, AfterALostLinkTheGapComesFromHistoryAndEachMessageOnce) {
     for (const char* id : {"h0", "h1", "h2"})
         archive.add(id);
     start(4);  // m3 m4 m5 m6 after the two newest of history
-    wait_joined(1);
+    wait_joined(1, 1);
     archive.add("m3");
     live("m3");
     broker.lose_connection(0, "connection reset");
     archive.add("m4");  // while the tail was away
     archive.add("m5");
-    wait_joined(2);  // reconnected: the catch-up after m3 has been asked for
+    wait_joined(2, 2);  // reconnected, and m3's confirmation or the catch-up asked for
     archive.add("m6");
     live("m5");  // a redelivery of what history also has
     live("m6");
-    EXPECT_EQ(shown_after_exit(), (Ids{"h1", "h2", "m3", "m4", "m5", "m6"}));
+    EXPECT_EQ(shown_after_exit(), (Ids{"h1", "h2", "m3", "m4", "m5", "m6"})) << diagnostics;
 }
 
 // A message that never reached the archive (the broker died between routing
@@ -182,12 +193,12 @@ TEST_F(TailLoopTest, AMessageTheArchiveNeverGotIsShownOnceAndTheGapFillSkipsNoth
     for (const char* id : {"h0", "h1", "h2"})
         archive.add(id);
     start(5);  // x m4 m5 m6 m7
-    wait_joined(1);
+    wait_joined(1, 1);
     live("x");  // shown, never archived
     broker.lose_connection(0, "connection reset");
     for (const char* id : {"m4", "m5", "m6"})
         archive.add(id);
-    wait_joined(2);
+    wait_joined(2, 2);
     archive.add("m7");
     live("m7");
     // x may come late: held for the join's confirmation, it is released
@@ -197,8 +208,8 @@ TEST_F(TailLoopTest, AMessageTheArchiveNeverGotIsShownOnceAndTheGapFillSkipsNoth
     Ids without_x;
     for (const auto& id : shown)
         if (id != "x") without_x.push_back(id);
-    EXPECT_EQ(without_x, (Ids{"h1", "h2", "m4", "m5", "m6", "m7"}));
-    EXPECT_EQ(std::count(shown.begin(), shown.end(), "x"), 1);
+    EXPECT_EQ(without_x, (Ids{"h1", "h2", "m4", "m5", "m6", "m7"})) << diagnostics;
+    EXPECT_EQ(std::count(shown.begin(), shown.end(), "x"), 1) << diagnostics;
 }
 
 }  // namespace
