@@ -159,6 +159,10 @@ void ConnectionSupervisor::handle(const MqttEvent& e) {
     if (e.type == MqttEvent::Type::published || e.type == MqttEvent::Type::publish_failed)
         return on_publish_result(e);
     if (e.connection != connection_) return;  // from a connection we already left
+    // After its loss a connection says nothing more that counts: a message
+    // or SUBACK queued behind the loss would be taken for the next
+    // connection's, and a reader would treat the gap as joined.
+    const bool live = state_ == State::connected;
     switch (e.type) {
         case MqttEvent::Type::connected:
             return on_connected(e);
@@ -168,6 +172,7 @@ void ConnectionSupervisor::handle(const MqttEvent& e) {
             return on_lost(e);
         case MqttEvent::Type::subscribed:
         case MqttEvent::Type::subscribe_failed: {
+            if (!live) return;
             const auto room = room_of_topic(e.topic);
             if (!room || std::find(rooms_.begin(), rooms_.end(), *room) == rooms_.end()) return;
             LinkEvent out(e.type == MqttEvent::Type::subscribed
@@ -180,7 +185,7 @@ void ConnectionSupervisor::handle(const MqttEvent& e) {
         }
         case MqttEvent::Type::message: {
             const auto room = room_of_topic(e.topic);
-            if (!room) return;
+            if (!live || !room) return;
             LinkEvent out(LinkEvent::Kind::message);
             out.room = *room;
             out.payload = e.payload;

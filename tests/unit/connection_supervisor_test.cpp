@@ -562,6 +562,35 @@ TEST_F(ConnectionSupervisorTest, EventsOfAnOlderConnectionAreIgnored) {
     EXPECT_TRUE(supervisor->connected());
 }
 
+// A broker never sends on a connection it has closed, but an event queued
+// behind the loss must still not pass for the next connection's: a reader
+// would show a message from across the gap before history fills it.
+TEST_F(ConnectionSupervisorTest, NothingOfALostConnectionCountsWhileReconnecting) {
+    connected({"general"});
+    broker.lose_connection();
+    ASSERT_TRUE(has(events(), Kind::lost));
+    for (auto type : {MqttEvent::Type::message, MqttEvent::Type::subscribed}) {
+        MqttEvent late;
+        late.type = type;
+        late.connection = 1;
+        late.topic = "chat/general/messages";
+        late.payload = "after the loss";
+        broker.push(late);
+    }
+    auto got = events();
+    EXPECT_FALSE(has(got, Kind::message));
+    EXPECT_FALSE(has(got, Kind::subscribed));
+
+    advance(750);
+    broker.connack();
+    broker.deliver("chat/general/messages", "on the new connection");
+    got = events();
+    ASSERT_TRUE(has(got, Kind::connected));
+    const LinkEvent* message = find(got, Kind::message);
+    ASSERT_NE(message, nullptr);
+    EXPECT_EQ(message->payload, "on the new connection");
+}
+
 TEST_F(ConnectionSupervisorTest, ALateAckFromTheOldConnectionDoesNotStartTheTokenSwitchEarly) {
     tokens.refresh_after_ms = 60'000;
     connected();
