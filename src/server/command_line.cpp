@@ -16,12 +16,12 @@
 #include "core/sanitize.hpp"
 #include "daemon.hpp"
 #include "mqchat_version.hpp"
-#include "mqtt_client.hpp"
 #include "passwords.hpp"
 #include "platform/environment.hpp"
 #include "quota.hpp"
 #include "store.hpp"
 #include "token/jwt.hpp"
+#include "transport/mqtt_client.hpp"
 
 namespace mqchat::server {
 namespace {
@@ -217,7 +217,7 @@ int check_broker_url(const ServeArgs& a) {
             return usage_error(option->get_name() +
                                " cannot be used with --broker-url: it configures the embedded "
                                "broker, which --broker-url replaces");
-    if (auto parsed = parse_broker_target(a.broker_url); !parsed.target)
+    if (auto parsed = mqtt::parse_broker_target(a.broker_url); !parsed.target)
         return invalid_input("--broker-url: " + parsed.problem);
     return 0;
 }

@@ -104,13 +104,13 @@ BrokerConfig broker_config_of(const ServeOptions& o) {
 
 // Where mqchatd's own connection goes: the external URL, or straight to the
 // embedded broker's unix socket (the front is for clients).
-BrokerTarget service_target(const ServeOptions& o) {
+mqtt::BrokerTarget service_target(const ServeOptions& o) {
     if (o.broker_url) {
-        auto parsed = parse_broker_target(*o.broker_url);
+        auto parsed = mqtt::parse_broker_target(*o.broker_url);
         if (!parsed.target) throw std::runtime_error("--broker-url: " + parsed.problem);
         return *parsed.target;
     }
-    return BrokerTarget::unix_socket(broker_socket_path(o.data_dir));
+    return mqtt::BrokerTarget::unix_socket(broker_socket_path(o.data_dir));
 }
 
 FrontSettings front_settings(const ServeOptions& o) {

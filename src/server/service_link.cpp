@@ -23,8 +23,8 @@ constexpr std::uint16_t kKeepaliveSeconds = 10;
 // this long while mqchatd is down.
 constexpr std::uint32_t kSessionExpirySeconds = 7 * 24 * 3600;
 
-MqttClientSettings client_settings(const ServiceLinkSettings& s) {
-    MqttClientSettings c;
+mqtt::MqttClientSettings client_settings(const ServiceLinkSettings& s) {
+    mqtt::MqttClientSettings c;
     c.target = s.target;
     c.connect.client_id = s.client_id;
     c.connect.username = kServiceUsername;
@@ -47,7 +47,7 @@ ServiceLink::ServiceLink(Store& archive_store, ArchiveStatus& status, ServiceLin
       control_state_(std::move(control_state)) {}
 
 void ServiceLink::start(std::int64_t now_mono_ms) {
-    std::vector<MqttEvent> events;
+    std::vector<mqtt::ClientEvent> events;
     client_.start(now_mono_ms, events);
     run(events, now_mono_ms);
 }
@@ -58,13 +58,13 @@ void ServiceLink::stop() {
 }
 
 void ServiceLink::on_poll(short revents, std::int64_t now_mono_ms) {
-    std::vector<MqttEvent> events;
+    std::vector<mqtt::ClientEvent> events;
     client_.on_poll(revents, now_mono_ms, events);
     run(events, now_mono_ms);
 }
 
 void ServiceLink::tick(std::int64_t now_mono_ms) {
-    std::vector<MqttEvent> events;
+    std::vector<mqtt::ClientEvent> events;
     client_.tick(now_mono_ms, events);
     if (client_.connected() && retry_at_ >= 0 && now_mono_ms >= retry_at_) {
         retry_at_ = -1;
@@ -75,7 +75,7 @@ void ServiceLink::tick(std::int64_t now_mono_ms) {
 
 // Every PUBLISH read in this pass is in the archiver before the batch is
 // stored: one transaction for all of them.
-void ServiceLink::run(std::vector<MqttEvent>& events, std::int64_t now_mono_ms) {
+void ServiceLink::run(std::vector<mqtt::ClientEvent>& events, std::int64_t now_mono_ms) {
     for (auto& e : events)
         handle(e, now_mono_ms);
     flush_archive(now_mono_ms);
@@ -92,28 +92,28 @@ std::int64_t ServiceLink::wait_hint_ms(std::int64_t now_mono_ms) const {
     return hint;
 }
 
-void ServiceLink::handle(MqttEvent& e, std::int64_t now_mono_ms) {
+void ServiceLink::handle(mqtt::ClientEvent& e, std::int64_t now_mono_ms) {
     switch (e.type) {
-        case MqttEvent::Type::connected:
+        case mqtt::ClientEvent::Type::connected:
             return on_connected(e, now_mono_ms);
-        case MqttEvent::Type::failed:
-        case MqttEvent::Type::lost:
+        case mqtt::ClientEvent::Type::failed:
+        case mqtt::ClientEvent::Type::lost:
             return on_down(e);
-        case MqttEvent::Type::message: {
+        case mqtt::ClientEvent::Type::message: {
             const bool qos1 = e.message.qos > 0;
             archiver_.add(Delivery{connection_, qos1 ? e.message.packet_id : std::uint16_t{0},
                                    std::move(e.message.topic), std::move(e.message.payload),
                                    platform::now_ms()});
             return;
         }
-        case MqttEvent::Type::acked:
+        case mqtt::ClientEvent::Type::acked:
             return on_acked(e);
-        case MqttEvent::Type::subscribed:
+        case mqtt::ClientEvent::Type::subscribed:
             return on_subscribed(e, now_mono_ms);
     }
 }
 
-void ServiceLink::on_connected(const MqttEvent& e, std::int64_t now_mono_ms) {
+void ServiceLink::on_connected(const mqtt::ClientEvent& e, std::int64_t now_mono_ms) {
     ++connection_;
     log_line("connected to the broker as " + client_id_ +
              (e.session_present ? " (session resumed)" : " (new session)"));
@@ -142,8 +142,8 @@ void ServiceLink::load_control_state(std::int64_t now_mono_ms) {
     state_loaded_ = true;
 }
 
-void ServiceLink::on_down(const MqttEvent& e) {
-    if (e.type == MqttEvent::Type::lost) {
+void ServiceLink::on_down(const mqtt::ClientEvent& e) {
+    if (e.type == mqtt::ClientEvent::Type::lost) {
         log_line("lost the broker connection: " + e.detail + "; reconnecting");
     } else if (++failed_attempts_ >= kQuietAttempts && e.detail != last_failure_) {
         log_line(e.detail + "; retrying");
@@ -165,7 +165,7 @@ void ServiceLink::on_down(const MqttEvent& e) {
         pending_.push_front(std::move(it->message));
 }
 
-void ServiceLink::on_acked(const MqttEvent& e) {
+void ServiceLink::on_acked(const mqtt::ClientEvent& e) {
     const auto it = inflight_.find(e.packet_id);
     if (it == inflight_.end()) return;
     if (e.reason >= 0x80) {
@@ -181,7 +181,7 @@ void ServiceLink::on_acked(const MqttEvent& e) {
     inflight_.erase(it);
 }
 
-void ServiceLink::on_subscribed(const MqttEvent& e, std::int64_t now_mono_ms) {
+void ServiceLink::on_subscribed(const mqtt::ClientEvent& e, std::int64_t now_mono_ms) {
     if (e.packet_id != subscribe_id_) return;
     subscribe_id_ = 0;
     if (e.reason >= 0x80) {

@@ -15,8 +15,8 @@
 
 #include "archive_status.hpp"
 #include "archiver.hpp"
-#include "mqtt_client.hpp"
 #include "store.hpp"
+#include "transport/mqtt_client.hpp"
 
 namespace mqchat::server {
 
@@ -32,7 +32,7 @@ struct Outgoing {
 };
 
 struct ServiceLinkSettings {
-    BrokerTarget target;
+    mqtt::BrokerTarget target;
     std::string client_id = kArchiverClientId;
     std::string service_key;
     ArchiverSettings archiver;  // receive_maximum is also announced in CONNECT
@@ -82,19 +82,19 @@ class ServiceLink {
         Outgoing message;  // a POSTed message, resent after a reconnect
     };
 
-    void handle(MqttEvent& event, std::int64_t now_mono_ms);
-    void on_connected(const MqttEvent& event, std::int64_t now_mono_ms);
-    void on_down(const MqttEvent& event);
-    void on_acked(const MqttEvent& event);
-    void on_subscribed(const MqttEvent& event, std::int64_t now_mono_ms);
+    void handle(mqtt::ClientEvent& event, std::int64_t now_mono_ms);
+    void on_connected(const mqtt::ClientEvent& event, std::int64_t now_mono_ms);
+    void on_down(const mqtt::ClientEvent& event);
+    void on_acked(const mqtt::ClientEvent& event);
+    void on_subscribed(const mqtt::ClientEvent& event, std::int64_t now_mono_ms);
     void load_control_state(std::int64_t now_mono_ms);
     void after_events(std::int64_t now_mono_ms);
     void flush_archive(std::int64_t now_mono_ms);
     void fill_window();
-    void run(std::vector<MqttEvent>& events, std::int64_t now_mono_ms);
+    void run(std::vector<mqtt::ClientEvent>& events, std::int64_t now_mono_ms);
 
     std::string client_id_;
-    MqttClient client_;
+    mqtt::MqttClient client_;
     Archiver archiver_;
     ControlState control_state_;
     std::uint64_t connection_ = 0;  // counts connects: deliveries are acknowledged on theirs only

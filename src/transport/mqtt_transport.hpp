@@ -85,6 +85,11 @@ class MqttTransport {
 
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink);
 
+// For publishing only (--send): mqchat's own client for mqtt:// brokers (no
+// library threads to start and stop, no sleeps), Paho for TLS and
+// WebSockets, chosen at each connect by the URL.
+std::unique_ptr<MqttTransport> make_publish_transport(EventSink sink);
+
 // The process ends as soon as its session is over (mqchat's main): a Paho
 // transport then disconnects and leaves its client to the process exit.
 // Destroying it would stop Paho's threads, which sleep in 100 ms steps: up

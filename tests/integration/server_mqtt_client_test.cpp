@@ -9,16 +9,13 @@
 #include <thread>
 
 #include "server/archiver.hpp"
-#include "server/mqtt_client.hpp"
 #include "support/broker.hpp"
+#include "transport/mqtt_client.hpp"
 
 namespace {
 
 using namespace testsupport;
-using mqchat::server::BrokerTarget;
-using mqchat::server::MqttClient;
-using mqchat::server::MqttClientSettings;
-using mqchat::server::MqttEvent;
+namespace mqtt = mqchat::mqtt;
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -30,11 +27,11 @@ std::int64_t now_ms() {
 // deadline passes); every event lands in `seen`.
 class Driver {
   public:
-    explicit Driver(MqttClientSettings settings) : client_(std::move(settings)) {
+    explicit Driver(mqtt::MqttClientSettings settings) : client_(std::move(settings)) {
         client_.start(now_ms(), seen_);
     }
-    MqttClient& client() { return client_; }
-    const std::vector<MqttEvent>& seen() const { return seen_; }
+    mqtt::MqttClient& client() { return client_; }
+    const std::vector<mqtt::ClientEvent>& seen() const { return seen_; }
 
     bool run_until(const std::function<bool()>& done) {
         const auto until = std::chrono::steady_clock::now() + kDeadline;
@@ -48,26 +45,26 @@ class Driver {
         }
         return true;
     }
-    bool saw(MqttEvent::Type type) const { return count(type) > 0; }
-    std::size_t count(MqttEvent::Type type) const {
+    bool saw(mqtt::ClientEvent::Type type) const { return count(type) > 0; }
+    std::size_t count(mqtt::ClientEvent::Type type) const {
         std::size_t n = 0;
         for (const auto& e : seen_)
             n += e.type == type ? 1 : 0;
         return n;
     }
-    const MqttEvent* last(MqttEvent::Type type) const {
+    const mqtt::ClientEvent* last(mqtt::ClientEvent::Type type) const {
         for (auto it = seen_.rbegin(); it != seen_.rend(); ++it)
             if (it->type == type) return &*it;
         return nullptr;
     }
 
   private:
-    std::vector<MqttEvent> seen_;
-    MqttClient client_;
+    std::vector<mqtt::ClientEvent> seen_;
+    mqtt::MqttClient client_;
 };
 
-MqttClientSettings settings(BrokerTarget target, const std::string& id, bool clean) {
-    MqttClientSettings s;
+mqtt::MqttClientSettings settings(mqtt::BrokerTarget target, const std::string& id, bool clean) {
+    mqtt::MqttClientSettings s;
     s.target = std::move(target);
     s.connect.client_id = id;
     s.connect.clean_start = clean;
@@ -77,23 +74,26 @@ MqttClientSettings settings(BrokerTarget target, const std::string& id, bool cle
 }
 
 void connect_and_subscribe(Driver& d, const std::string& filter) {
-    ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::connected); }))
-        << (d.last(MqttEvent::Type::failed) ? d.last(MqttEvent::Type::failed)->detail : "");
+    ASSERT_TRUE(d.run_until([&] { return d.saw(mqtt::ClientEvent::Type::connected); }))
+        << (d.last(mqtt::ClientEvent::Type::failed)
+                ? d.last(mqtt::ClientEvent::Type::failed)->detail
+                : "");
     const std::uint16_t id = d.client().subscribe(filter, 1);
     ASSERT_NE(id, 0);
-    ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::subscribed); }));
-    EXPECT_EQ(d.last(MqttEvent::Type::subscribed)->reason, 1);  // granted QoS 1
+    ASSERT_TRUE(d.run_until([&] { return d.saw(mqtt::ClientEvent::Type::subscribed); }));
+    EXPECT_EQ(d.last(mqtt::ClientEvent::Type::subscribed)->reason, 1);  // granted QoS 1
 }
 
 TEST(ServerMqttClient, PublishesAndReceivesOverTcp) {
     Mosquitto broker;
-    Driver d(settings(BrokerTarget::tcp("127.0.0.1", broker.port()), "own-tcp", true));
+    Driver d(settings(mqtt::BrokerTarget::tcp("127.0.0.1", broker.port()), "own-tcp", true));
     connect_and_subscribe(d, "t/#");
     const std::uint16_t id = d.client().publish("t/a", "hello");
-    ASSERT_TRUE(d.run_until(
-        [&] { return d.saw(MqttEvent::Type::acked) && d.saw(MqttEvent::Type::message); }));
-    EXPECT_EQ(d.last(MqttEvent::Type::acked)->packet_id, id);
-    const auto* m = d.last(MqttEvent::Type::message);
+    ASSERT_TRUE(d.run_until([&] {
+        return d.saw(mqtt::ClientEvent::Type::acked) && d.saw(mqtt::ClientEvent::Type::message);
+    }));
+    EXPECT_EQ(d.last(mqtt::ClientEvent::Type::acked)->packet_id, id);
+    const auto* m = d.last(mqtt::ClientEvent::Type::message);
     EXPECT_EQ(m->message.topic, "t/a");
     EXPECT_EQ(m->message.payload, "hello");
     EXPECT_EQ(m->message.qos, 1);
@@ -104,68 +104,68 @@ TEST(ServerMqttClient, ConnectsOverAUnixSocket) {
     TempDir dir;
     const std::string socket = dir.path() + "/broker.sock";
     Mosquitto broker({.extra_config = "listener 0 " + socket + "\n"});
-    Driver d(settings(BrokerTarget::unix_socket(socket), "own-unix", true));
+    Driver d(settings(mqtt::BrokerTarget::unix_socket(socket), "own-unix", true));
     connect_and_subscribe(d, "u/#");
     publish(broker, "u/x", "over tcp, read over the socket");
-    ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::message); }));
-    EXPECT_EQ(d.last(MqttEvent::Type::message)->message.payload, "over tcp, read over the socket");
+    ASSERT_TRUE(d.run_until([&] { return d.saw(mqtt::ClientEvent::Type::message); }));
+    EXPECT_EQ(d.last(mqtt::ClientEvent::Type::message)->message.payload,
+              "over tcp, read over the socket");
 }
 
 // The point of this client: until acknowledge(), the broker still owes the
 // message, and a new connection of the same session gets it again.
 TEST(ServerMqttClient, AnUnacknowledgedMessageIsDeliveredAgain) {
     Mosquitto broker;
-    const auto target = BrokerTarget::tcp("127.0.0.1", broker.port());
+    const auto target = mqtt::BrokerTarget::tcp("127.0.0.1", broker.port());
     {
         Driver first(settings(target, "own-session", false));
         connect_and_subscribe(first, "s/#");
         publish(broker, "s/1", "keep me");
-        ASSERT_TRUE(first.run_until([&] { return first.saw(MqttEvent::Type::message); }));
+        ASSERT_TRUE(first.run_until([&] { return first.saw(mqtt::ClientEvent::Type::message); }));
         first.client().stop();  // no PUBACK was sent
     }
     Driver second(settings(target, "own-session", false));
-    ASSERT_TRUE(second.run_until([&] { return second.saw(MqttEvent::Type::message); }));
-    EXPECT_TRUE(second.last(MqttEvent::Type::connected)->session_present);
-    const auto* again = second.last(MqttEvent::Type::message);
+    ASSERT_TRUE(second.run_until([&] { return second.saw(mqtt::ClientEvent::Type::message); }));
+    EXPECT_TRUE(second.last(mqtt::ClientEvent::Type::connected)->session_present);
+    const auto* again = second.last(mqtt::ClientEvent::Type::message);
     EXPECT_EQ(again->message.payload, "keep me");
     EXPECT_TRUE(again->message.dup);
     second.client().acknowledge(again->message.packet_id);
     second.client().stop();
 
     Driver third(settings(target, "own-session", false));
-    ASSERT_TRUE(third.run_until([&] { return third.saw(MqttEvent::Type::connected); }));
+    ASSERT_TRUE(third.run_until([&] { return third.saw(mqtt::ClientEvent::Type::connected); }));
     publish(broker, "s/2", "sentinel");
-    ASSERT_TRUE(third.run_until([&] { return third.saw(MqttEvent::Type::message); }));
-    EXPECT_EQ(third.last(MqttEvent::Type::message)->message.payload, "sentinel");
-    EXPECT_EQ(third.count(MqttEvent::Type::message), 1U);  // the acknowledged one is gone
+    ASSERT_TRUE(third.run_until([&] { return third.saw(mqtt::ClientEvent::Type::message); }));
+    EXPECT_EQ(third.last(mqtt::ClientEvent::Type::message)->message.payload, "sentinel");
+    EXPECT_EQ(third.count(mqtt::ClientEvent::Type::message), 1U);  // the acknowledged one is gone
 }
 
 TEST(ServerMqttClient, RetriesUntilTheBrokerIsThereWithShortBackoff) {
     Mosquitto broker;
     broker.stop();
-    Driver d(settings(BrokerTarget::tcp("127.0.0.1", broker.port()), "own-retry", true));
-    ASSERT_TRUE(d.run_until([&] { return d.count(MqttEvent::Type::failed) >= 3; }));
-    EXPECT_NE(d.last(MqttEvent::Type::failed)->detail.find("Connection refused"),
+    Driver d(settings(mqtt::BrokerTarget::tcp("127.0.0.1", broker.port()), "own-retry", true));
+    ASSERT_TRUE(d.run_until([&] { return d.count(mqtt::ClientEvent::Type::failed) >= 3; }));
+    EXPECT_NE(d.last(mqtt::ClientEvent::Type::failed)->detail.find("Connection refused"),
               std::string::npos);
     broker.start();
-    ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::connected); }));
+    ASSERT_TRUE(d.run_until([&] { return d.saw(mqtt::ClientEvent::Type::connected); }));
     broker.stop();
-    ASSERT_TRUE(d.run_until([&] { return d.saw(MqttEvent::Type::lost); }));
+    ASSERT_TRUE(d.run_until([&] { return d.saw(mqtt::ClientEvent::Type::lost); }));
 }
 
 TEST(ServerMqttClient, TargetsParse) {
-    using mqchat::server::parse_broker_target;
-    EXPECT_EQ(parse_broker_target("mqtt://127.0.0.1:1883").target->to_string(),
+    EXPECT_EQ(mqtt::parse_broker_target("mqtt://127.0.0.1:1883").target->to_string(),
               "mqtt://127.0.0.1:1883");
-    EXPECT_EQ(parse_broker_target("localhost").target->port, 1883);
-    EXPECT_EQ(parse_broker_target("unix:/run/x.sock").target->unix_path, "/run/x.sock");
+    EXPECT_EQ(mqtt::parse_broker_target("localhost").target->port, 1883);
+    EXPECT_EQ(mqtt::parse_broker_target("unix:/run/x.sock").target->unix_path, "/run/x.sock");
     for (const char* refused :
          {"mqtts://h:8883", "ws://h/mqtt", "wss://h/mqtt", "unix:", "mqtt://u:p@h:1"}) {
-        const auto r = parse_broker_target(refused);
+        const auto r = mqtt::parse_broker_target(refused);
         EXPECT_FALSE(r.target) << refused;
         EXPECT_FALSE(r.problem.empty()) << refused;
     }
-    EXPECT_EQ(parse_broker_target("mqtts://h:8883").problem,
+    EXPECT_EQ(mqtt::parse_broker_target("mqtts://h:8883").problem,
               "mqchatd connects to a broker over mqtt:// only (mqtts://h:8883: TLS and WebSockets "
               "are not supported for its own connection)");
 }
@@ -179,18 +179,18 @@ TEST(ServerMqttClient, TargetsParse) {
 // this test is how we would know if a broker we run on did not.
 TEST(ServerMqttClient, TheArchiveFilterSurvivesAResumedSession) {
     Mosquitto broker;
-    const auto target = BrokerTarget::tcp("127.0.0.1", broker.port());
+    const auto target = mqtt::BrokerTarget::tcp("127.0.0.1", broker.port());
     {
         Driver first(settings(target, "own-archiver", false));
         connect_and_subscribe(first, mqchat::server::kArchiveFilter);
         first.client().stop();
     }
     Driver second(settings(target, "own-archiver", false));
-    ASSERT_TRUE(second.run_until([&] { return second.saw(MqttEvent::Type::connected); }));
-    EXPECT_TRUE(second.last(MqttEvent::Type::connected)->session_present);
+    ASSERT_TRUE(second.run_until([&] { return second.saw(mqtt::ClientEvent::Type::connected); }));
+    EXPECT_TRUE(second.last(mqtt::ClientEvent::Type::connected)->session_present);
     publish(broker, "chat/general/messages", "published before any new SUBSCRIBE");
-    ASSERT_TRUE(second.run_until([&] { return second.saw(MqttEvent::Type::message); }))
+    ASSERT_TRUE(second.run_until([&] { return second.saw(mqtt::ClientEvent::Type::message); }))
         << "the resumed session lost its subscription to " << mqchat::server::kArchiveFilter;
-    EXPECT_EQ(second.last(MqttEvent::Type::message)->message.payload,
+    EXPECT_EQ(second.last(mqtt::ClientEvent::Type::message)->message.payload,
               "published before any new SUBSCRIBE");
 }

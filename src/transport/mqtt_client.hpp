@@ -1,9 +1,11 @@
-// mqchatd's own MQTT 5 client: one non-blocking socket (TCP or a unix
-// socket) driven by the serve loop's poll(), with keepalive, a dead-link
-// timeout and reconnects with backoff. A QoS 1 PUBLISH from the broker is
-// acknowledged only when the owner says so (acknowledge()), after its row is
-// committed: Paho and libmosquitto acknowledge before the application even
-// sees the message, which is why mqchatd does not use them here.
+// mqchat's own MQTT 5 client: one non-blocking socket (TCP or a unix
+// socket) driven by its owner's poll() (mqchatd's serve loop, or the native
+// transport's I/O thread), with keepalive, a dead-link timeout and
+// reconnects with backoff. A QoS 1 PUBLISH from the broker is acknowledged
+// only when the owner says so (acknowledge()): mqchatd's archiver answers
+// after its row is committed, which Paho and libmosquitto cannot do (they
+// acknowledge before the application sees the message). No thread of its
+// own and no sleeps: a one-shot send costs a connect and two round trips.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,7 @@
 
 #include "core/mqtt_packet.hpp"
 
-namespace mqchat::server {
+namespace mqchat::mqtt {
 
 // Where the connection goes: a TCP host and port, or a unix socket path.
 struct BrokerTarget {
@@ -47,7 +49,7 @@ struct MqttClientSettings {
     std::int64_t max_backoff_ms = 2000;   // ...up to this
 };
 
-struct MqttEvent {
+struct ClientEvent {
     enum class Type {
         connected,  // CONNACK accepted
         failed,     // an attempt that never got its CONNACK (a retry is scheduled)
@@ -62,7 +64,7 @@ struct MqttEvent {
         0;                        // connected: how many publishes the server takes unacknowledged
     mqtt::Publish message;        // message
     std::uint16_t packet_id = 0;  // acked, subscribed
-    std::uint8_t reason = 0;      // acked, subscribed (its first reason code)
+    std::uint8_t reason = 0;      // acked, subscribed (its first code); failed, lost: the broker's
     std::string detail;           // failed, lost: why, one line
 };
 
@@ -74,7 +76,7 @@ class MqttClient {
     MqttClient& operator=(const MqttClient&) = delete;
 
     // The first attempt, now; later ones follow from tick() by themselves.
-    void start(std::int64_t now_ms, std::vector<MqttEvent>& out);
+    void start(std::int64_t now_ms, std::vector<ClientEvent>& out);
     // DISCONNECT (best effort) and close; no more attempts.
     void stop();
 
@@ -82,9 +84,9 @@ class MqttClient {
     int fd() const { return fd_; }
     short poll_events() const;
     // Does the reading and writing poll() reported, appending what happened.
-    void on_poll(short revents, std::int64_t now_ms, std::vector<MqttEvent>& out);
+    void on_poll(short revents, std::int64_t now_ms, std::vector<ClientEvent>& out);
     // Timers: the connect deadline, keepalive, the dead-link timeout, retries.
-    void tick(std::int64_t now_ms, std::vector<MqttEvent>& out);
+    void tick(std::int64_t now_ms, std::vector<ClientEvent>& out);
     // Milliseconds until tick() has something to do (-1: nothing scheduled).
     std::int64_t wait_hint_ms(std::int64_t now_ms) const;
 
@@ -103,13 +105,15 @@ class MqttClient {
   private:
     enum class State { idle, connecting, handshaking, connected, stopped };
 
-    void attempt(std::int64_t now_ms, std::vector<MqttEvent>& out);
+    void attempt(std::int64_t now_ms, std::vector<ClientEvent>& out);
     bool open_socket(std::string& problem);
     void socket_connected(std::int64_t now_ms);
-    void drop(std::string why, std::int64_t now_ms, std::vector<MqttEvent>& out);
-    void read_available(std::int64_t now_ms, std::vector<MqttEvent>& out);
-    void handle_frames(std::int64_t now_ms, std::vector<MqttEvent>& out);
-    bool handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<MqttEvent>& out);
+    // `reason`: the broker's, when a CONNACK or DISCONNECT gave one.
+    void drop(std::string why, std::int64_t now_ms, std::vector<ClientEvent>& out,
+              std::uint8_t reason = 0);
+    void read_available(std::int64_t now_ms, std::vector<ClientEvent>& out);
+    void handle_frames(std::int64_t now_ms, std::vector<ClientEvent>& out);
+    bool handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<ClientEvent>& out);
     void send(std::string bytes);
     bool flush();
     std::uint16_t next_packet_id();
@@ -133,4 +137,4 @@ class MqttClient {
     std::set<std::uint16_t> outstanding_;  // our publishes and subscribes awaiting an answer
 };
 
-}  // namespace mqchat::server
+}  // namespace mqchat::mqtt

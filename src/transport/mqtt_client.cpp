@@ -1,4 +1,4 @@
-// Sockets, timers and the connection state machine of mqchatd's MQTT client.
+// Sockets, timers and the connection state machine of mqchat's own MQTT client.
 #include "mqtt_client.hpp"
 
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include "core/broker_url.hpp"
 #include "transport/mqtt_transport.hpp"
 
-namespace mqchat::server {
+namespace mqchat::mqtt {
 namespace {
 
 constexpr std::string_view kUnixPrefix = "unix:";
@@ -90,7 +90,7 @@ MqttClient::~MqttClient() {
     close_fd(fd_);
 }
 
-void MqttClient::start(std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::start(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     now_ms_ = now_ms;
     state_ = State::idle;
     attempt(now_ms, out);
@@ -157,7 +157,7 @@ bool MqttClient::open_socket(std::string& problem) {
     return false;
 }
 
-void MqttClient::attempt(std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::attempt(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     retry_at_ = -1;
     in_.clear();
     out_.clear();
@@ -180,7 +180,8 @@ void MqttClient::socket_connected(std::int64_t now_ms) {
     send(mqtt::encode_connect(settings_.connect));
 }
 
-void MqttClient::drop(std::string why, std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::drop(std::string why, std::int64_t now_ms, std::vector<ClientEvent>& out,
+                      std::uint8_t reason) {
     const bool was_connected = state_ == State::connected;
     close_fd(fd_);
     in_.clear();
@@ -190,13 +191,14 @@ void MqttClient::drop(std::string why, std::int64_t now_ms, std::vector<MqttEven
     state_ = State::idle;
     retry_at_ = now_ms + backoff_ms_;
     backoff_ms_ = std::min(backoff_ms_ * 2, settings_.max_backoff_ms);
-    MqttEvent e;
-    e.type = was_connected ? MqttEvent::Type::lost : MqttEvent::Type::failed;
+    ClientEvent e;
+    e.type = was_connected ? ClientEvent::Type::lost : ClientEvent::Type::failed;
     e.detail = std::move(why);
+    e.reason = reason;
     out.push_back(std::move(e));
 }
 
-void MqttClient::on_poll(short revents, std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::on_poll(short revents, std::int64_t now_ms, std::vector<ClientEvent>& out) {
     now_ms_ = now_ms;
     if (fd_ < 0 || revents == 0) return;
     if (state_ == State::connecting) {
@@ -214,7 +216,7 @@ void MqttClient::on_poll(short revents, std::int64_t now_ms, std::vector<MqttEve
     if (fd_ >= 0 && !flush()) drop("cannot write to the broker: " + write_error_, now_ms, out);
 }
 
-void MqttClient::read_available(std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::read_available(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     std::size_t total = 0;
     char chunk[kReadChunk];
     while (total < kReadBudget) {
@@ -238,7 +240,7 @@ void MqttClient::read_available(std::int64_t now_ms, std::vector<MqttEvent>& out
     handle_frames(now_ms, out);
 }
 
-void MqttClient::handle_frames(std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::handle_frames(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     std::size_t used = 0;
     while (fd_ >= 0) {
         const auto next =
@@ -264,7 +266,7 @@ void MqttClient::handle_frames(std::int64_t now_ms, std::vector<MqttEvent>& out)
 }
 
 // False when the packet ended the connection.
-bool MqttClient::handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<MqttEvent>& out) {
+bool MqttClient::handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<ClientEvent>& out) {
     if (auto* connack = std::get_if<mqtt::Connack>(&packet)) {
         if (state_ != State::handshaking) {
             drop("a second CONNACK from the broker", now_ms, out);
@@ -273,15 +275,15 @@ bool MqttClient::handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<M
         if (connack->reason >= 0x80) {
             drop("the broker refused the connection: " +
                      reason_detail(connack->reason, connack->reason_string),
-                 now_ms, out);
+                 now_ms, out, connack->reason);
             return false;
         }
         state_ = State::connected;
         backoff_ms_ = settings_.first_backoff_ms;
         server_receive_maximum_ = connack->receive_maximum;
         server_keepalive_s_ = connack->server_keepalive.value_or(0);
-        MqttEvent e;
-        e.type = MqttEvent::Type::connected;
+        ClientEvent e;
+        e.type = ClientEvent::Type::connected;
         e.session_present = connack->session_present;
         e.receive_maximum = connack->receive_maximum;
         out.push_back(std::move(e));
@@ -292,34 +294,34 @@ bool MqttClient::handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<M
         return false;
     }
     if (auto* publish = std::get_if<mqtt::Publish>(&packet)) {
-        MqttEvent e;
-        e.type = MqttEvent::Type::message;
+        ClientEvent e;
+        e.type = ClientEvent::Type::message;
         e.message = std::move(*publish);
         out.push_back(std::move(e));
     } else if (auto* ack = std::get_if<mqtt::Puback>(&packet)) {
         if (outstanding_.erase(ack->packet_id) == 0) return true;  // not ours (any more)
-        MqttEvent e;
-        e.type = MqttEvent::Type::acked;
+        ClientEvent e;
+        e.type = ClientEvent::Type::acked;
         e.packet_id = ack->packet_id;
         e.reason = ack->reason;
         out.push_back(std::move(e));
     } else if (auto* suback = std::get_if<mqtt::Suback>(&packet)) {
         if (outstanding_.erase(suback->packet_id) == 0) return true;
-        MqttEvent e;
-        e.type = MqttEvent::Type::subscribed;
+        ClientEvent e;
+        e.type = ClientEvent::Type::subscribed;
         e.packet_id = suback->packet_id;
         e.reason = suback->reasons.front();
         out.push_back(std::move(e));
     } else if (auto* disconnect = std::get_if<mqtt::Disconnect>(&packet)) {
         drop("the broker disconnected: " +
                  reason_detail(disconnect->reason, disconnect->reason_string),
-             now_ms, out);
+             now_ms, out, disconnect->reason);
         return false;
     }
     return true;  // PINGRESP: last_rx_ already says the link is alive
 }
 
-void MqttClient::tick(std::int64_t now_ms, std::vector<MqttEvent>& out) {
+void MqttClient::tick(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     now_ms_ = now_ms;
     switch (state_) {
         case State::stopped:
@@ -432,4 +434,4 @@ void MqttClient::acknowledge(std::uint16_t packet_id) {
     flush();
 }
 
-}  // namespace mqchat::server
+}  // namespace mqchat::mqtt
