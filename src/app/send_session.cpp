@@ -116,7 +116,8 @@ class SendSession {
         std::vector<int> fds{signals_.fd(), supervisor_.event_fd(), worker_.fd()};
         if (reading_stdin()) fds.push_back(STDIN_FILENO);
         const auto ready = wait_readable(
-            fds, timeout_until({supervisor_.next_deadline_ms(), deadline(), pause_.deadline(now)},
+            fds, timeout_until({supervisor_.next_deadline_ms(), deadline(), pause_.deadline(now),
+                                outbox_.next_to_send() ? pace_.deadline(now) : std::nullopt},
                                now, 60000));
         if (ready[0] && signals_.take() != 0)
             return fail(ExitCode::interrupted, "send", "interrupted");
@@ -181,6 +182,9 @@ class SendSession {
                 reporter_.warn("send", e.text);
                 break;
             case LinkEvent::Kind::fatal:
+                // -W promises exit 8 once it has passed, whatever else ends the run then
+                // (a connect attempt timing out at the same moment, say).
+                if (auto timed_out = check_deadline()) return timed_out;
                 return fail(static_cast<ExitCode>(e.exit_code), e.stage, e.text);
             default:
                 break;
@@ -204,9 +208,12 @@ class SendSession {
 
     std::optional<int> on_refused(const LinkEvent& e) {
         std::optional<PublishStatus> status;
-        if (access_.has_server() && pause_.refused(clock_.monotonic_ms())) {
+        const std::int64_t now = clock_.monotonic_ms();
+        if (access_.has_server() && pause_.refused(now)) {
             status = server_status();
-            pause_.answered(status && status->retry, clock_.monotonic_ms());
+            const bool over_rate = status && over_the_rate(*status, now);
+            if (over_rate) pace_.limit(status->rate_per_second, status->burst, now);
+            pause_.answered(status && (status->retry || over_rate), now);
         }
         if (pause_.retrying() && outbox_.returned(e.ticket)) {
             say_catching_up(status);
@@ -225,6 +232,16 @@ class SendSession {
         return fail(ExitCode::broker_failed, "send", cause);
     }
 
+    // The account may publish, the server has a rate, and messages were
+    // acknowledged a moment ago: the refusal is the broker's rate limit on a
+    // backlog going out faster than it (a room we may not post to refuses
+    // the first message, and a lasting refusal stops the acknowledgements).
+    bool over_the_rate(const PublishStatus& status, std::int64_t now) const {
+        constexpr std::int64_t kRecentAckMs = 2000;
+        return status.allowed && !status.retry && status.rate_per_second > 0 && acked_ > 0 &&
+               now - last_ack_ms_ < kRecentAckMs;
+    }
+
     // A refusal of a message that is ours to send means the server holds
     // publishing back (archive closed or catching up, quota): ask it why, briefly.
     std::optional<PublishStatus> server_status() {
@@ -236,6 +253,13 @@ class SendSession {
     // Once per episode: the messages wait, they are not lost.
     void say_catching_up(const std::optional<PublishStatus>& status) {
         if (!catching_up_.empty()) return;
+        if (status && status->allowed && pace_.limited()) {
+            catching_up_ =
+                "over the account's " + std::to_string(status->rate_per_second) + " messages/s";
+            reporter_.warn("send", "the broker refused messages " + catching_up_ +
+                                       "; sending them again at up to 90% of that rate");
+            return;
+        }
         catching_up_ =
             status && !status->reason.empty() ? status->reason : "the server is catching up";
         reporter_.warn("send", "the broker holds messages back while the server catches up (" +
@@ -243,9 +267,20 @@ class SendSession {
     }
 
     void fill_window() {
-        if (pause_.paused(clock_.monotonic_ms())) return;
-        outbox_.pump([this](const OutgoingMessage& m) { return supervisor_.publish_message(m); },
-                     supervisor_.publish_window());
+        const std::int64_t now = clock_.monotonic_ms();
+        if (pause_.paused(now)) return;
+        std::size_t budget = pace_.available(now);
+        outbox_.pump(
+            [this, &budget](const OutgoingMessage& m) -> std::optional<std::uint64_t> {
+                if (budget == 0) return std::nullopt;
+                const auto ticket = supervisor_.publish_message(m);
+                if (ticket) {
+                    --budget;
+                    pace_.spent(1);
+                }
+                return ticket;
+            },
+            supervisor_.publish_window());
     }
 
     std::optional<int> read_stdin() {
@@ -386,6 +421,7 @@ class SendSession {
     std::int64_t start_ms_ = 0;
     std::int64_t last_ack_ms_ = 0;
     PublishPause pause_;
+    PublishPace pace_;         // under the server's rate, once a refusal told us it
     std::string catching_up_;  // why the server holds publishing back, said once per episode
     std::size_t envelope_bytes_ = envelope_size(access_.user_id(), access_.user_name());
 };
