@@ -178,7 +178,9 @@ tmux_socket=$("${TMUX_CMD[@]}" display -p '#{socket_path}')
 cat >"$tmp/oneshot.py" <<'EOF'
 # oneshot.py PAIR: runs one pair's interleaved rounds; appends its markdown
 # table to $OS_TABLES, progress to stderr. Settings come from OS_* variables.
-import atexit, json, os, random, statistics, sys, time, urllib.request
+import json, os, random, statistics, sys, time, urllib.request
+
+from tmux_control import TmuxControl
 
 E = os.environ
 TMP, ROUNDS, N = E["OS_TMP"], int(E["OS_ROUNDS"]), int(E["OS_N"])
@@ -376,49 +378,6 @@ elif pair == "chat-start":
     cols, rows = E["OS_COLS"], E["OS_ROWS"]
     poll, deadline = int(E["OS_POLL_MS"]) / 1000.0, float(E["OS_DEADLINE"])
 
-    class Tmux:  # one control-mode client: a poll costs no process start
-        def __init__(self):
-            import subprocess
-            self.p = subprocess.Popen(["tmux", "-L", sock, "-C", "attach", "-t", "keeper"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-            with open(TMP + "/tmux-clients", "a") as f:
-                f.write("%d\n" % self.p.pid)
-            atexit.register(self.close)
-            self.p.stdin.write(b"display -p oneshot-sync\n")
-            while b"oneshot-sync" not in b"\n".join(self.block()[0]):
-                pass
-        def cmd(self, line):
-            self.p.stdin.write(line.encode() + b"\n")
-            return self.block()
-        def block(self):  # (lines, ok) of the next reply to a command of ours
-            # "%begin TIME NUMBER FLAGS": FLAGS 1 marks a command this client
-            # sent; tmux also emits blocks of its own (flags 0), skipped here.
-            out, inside, ours = [], False, False
-            while True:
-                l = self.p.stdout.readline()
-                if not l:
-                    raise SystemExit("oneshot.sh: tmux control client ended")
-                l = l.rstrip(b"\r\n")
-                if l.startswith(b"%begin"):
-                    inside, ours, out = True, l.split()[-1] == b"1", []
-                elif inside and (l.startswith(b"%end") or l.startswith(b"%error")):
-                    if ours:
-                        return out, l.startswith(b"%end")
-                    inside = False
-                elif inside:
-                    out.append(l)
-        def close(self):
-            for f in (self.p.stdin, self.p.stdout):
-                try:
-                    f.close()
-                except OSError:
-                    pass
-            try:
-                self.p.wait(timeout=2)
-            except Exception:
-                self.p.kill()
-                self.p.wait()
-
     def alive(pid):
         try:
             with open("/proc/%d/stat" % pid) as f:
@@ -436,7 +395,7 @@ elif pair == "chat-start":
                 pass
         return total / 1e9
 
-    t = Tmux()
+    t = TmuxControl(sock, TMP + "/tmux-clients")
     count = [0]
     def start(tag, launcher):
         count[0] += 1
@@ -497,7 +456,7 @@ harness() {
         OS_USER_STATE="$tmp/user-state" OS_USER_CONFIG="$tmp/user-config" \
         OS_TMUX_SOCK="$SOCK" OS_COLS="$COLS" OS_ROWS="$ROWS" OS_POLL_MS="$POLL_MS" OS_DEADLINE="$DEADLINE" \
         OS_SEED="$SEED" OS_MARKER="${marker:-}" OS_LAUNCH_A="$tmp/chat-a.sh" OS_LAUNCH_B="$tmp/chat-b.sh" \
-        "$PY" "$tmp/oneshot.py" "$1"
+        PYTHONPATH=$here "$PY" "$tmp/oneshot.py" "$1"
 }
 
 # --- pair 1: send-noauth ----------------------------------------------------

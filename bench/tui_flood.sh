@@ -158,52 +158,12 @@ cat >"$tmp/probe.py" <<'EOF'
 #   (seconds since the epoch), or "timeout".
 # Both talk to tmux through one control-mode client attached to the session
 # "keeper": no process is started per poll.
-import atexit, os, subprocess, sys, time
+import os, sys, time
 
-class Tmux:
-    def __init__(self, sock):
-        self.p = subprocess.Popen(["tmux", "-L", sock, "-C", "attach", "-t", "keeper"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-        # For the script's cleanup, should this process be killed before close().
-        with open(os.environ["PROBE_CLIENTS"], "a") as f:
-            f.write("%d\n" % self.p.pid)
-        atexit.register(self.close)
-        # The attach's own reply block comes first: skip blocks up to ours.
-        self.p.stdin.write(b"display -p probe-sync\n")
-        while b"probe-sync" not in b"\n".join(self.block()):
-            pass
-    def cmd(self, line):
-        self.p.stdin.write(line.encode() + b"\n")
-        return self.block()
-    def close(self):
-        # End of stdin detaches a control client. Left to itself, an orphaned
-        # one was once seen to hang, and with it a later kill-server.
-        for f in (self.p.stdin, self.p.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
-        try:
-            self.p.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-    def block(self):
-        out, inside = [], False
-        while True:
-            l = self.p.stdout.readline()
-            if not l:
-                raise SystemExit("tmux control client ended")
-            l = l.rstrip(b"\r\n")
-            if l.startswith(b"%begin"):
-                inside, out = True, []
-            elif inside and (l.startswith(b"%end") or l.startswith(b"%error")):
-                return out
-            elif inside:
-                out.append(l)
+from tmux_control import TmuxControl
 
 sock, mode = sys.argv[1], sys.argv[2]
-t = Tmux(sock)
+t = TmuxControl(sock, os.environ["PROBE_CLIENTS"])
 if mode == "echo":
     target, row, typed, chars = sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
     start, interval, timeout = float(sys.argv[7]), float(sys.argv[8]), float(sys.argv[9])
@@ -216,7 +176,7 @@ if mode == "echo":
         a = time.monotonic()
         t.cmd("send-keys -t %s -l %s" % (target, c))
         while True:
-            line = b"".join(t.cmd("capture-pane -p -t %s -S %s -E %s" % (target, row, row)))
+            line = b"".join(t.cmd("capture-pane -p -t %s -S %s -E %s" % (target, row, row))[0])
             b = time.monotonic()
             if line.startswith(want):
                 print("%.1f" % ((b - a) * 1000), flush=True)
@@ -230,7 +190,7 @@ elif mode == "wait":
     time.sleep(max(0.0, float(sys.argv[5]) - time.time()))  # started early: no start-up delay then
     a = time.monotonic()
     while True:
-        screen = b"\n".join(t.cmd("capture-pane -p -J -t %s" % target))
+        screen = b"\n".join(t.cmd("capture-pane -p -J -t %s" % target)[0])
         texts = [x for x in texts if x not in screen]
         b = time.monotonic()
         if not texts:
@@ -293,7 +253,7 @@ tmux_pid=$("${TMUX_CMD[@]}" display -p '#{pid}')
 tmux_socket=$("${TMUX_CMD[@]}" display -p '#{socket_path}')
 tmux_version=$(tmux -V)
 
-probe() { PROBE_CLIENTS=$tmp/probe-clients "$PY" "$tmp/probe.py" "$SOCK" "$@"; }
+probe() { PROBE_CLIENTS=$tmp/probe-clients PYTHONPATH=$here "$PY" "$tmp/probe.py" "$SOCK" "$@"; }
 
 # Opens session $1 running "$@" (after $1) with stderr to $tmp/$1.err, logs its
 # terminal output to $tmp/$1.tty; sets pane_pid.
