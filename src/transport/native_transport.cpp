@@ -14,17 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "platform/environment.hpp"
 #include "transport/mqtt_client.hpp"
 #include "transport/mqtt_transport.hpp"
 
 namespace mqchat::transport {
 namespace {
-
-std::int64_t monotonic_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 mqtt::MqttClientSettings client_settings(const ConnectSettings& s) {
     mqtt::MqttClientSettings c;
@@ -69,7 +64,7 @@ class NativeTransport final : public MqttTransport {
             number = ++connection_;
             client_ = std::make_unique<mqtt::MqttClient>(client_settings(settings));
             std::vector<mqtt::ClientEvent> out;
-            client_->start(monotonic_now_ms(), out);
+            client_->start(platform::monotonic_ms(), out);
             deliver(out);
         }
         wake();
@@ -139,14 +134,14 @@ class NativeTransport final : public MqttTransport {
         for (;;) {
             pollfd fds[2] = {{-1, 0, 0}, {wake_fd_, POLLIN, 0}};
             int timeout = -1;
-            const mqtt::MqttClient* polled = nullptr;
+            std::uint64_t polled = 0;  // the connection whose socket is polled
             {
                 std::lock_guard lock(mutex_);
                 if (stopping_) return;
                 if (client_) {
-                    polled = client_.get();
+                    polled = connection_;
                     fds[0] = {client_->fd(), client_->poll_events(), 0};
-                    timeout = static_cast<int>(client_->wait_hint_ms(monotonic_now_ms()));
+                    timeout = static_cast<int>(client_->wait_hint_ms(platform::monotonic_ms()));
                 }
             }
             ::poll(fds, 2, timeout);
@@ -158,10 +153,10 @@ class NativeTransport final : public MqttTransport {
             if (stopping_) return;
             if (!client_) continue;
             std::vector<mqtt::ClientEvent> out;
-            const std::int64_t now = monotonic_now_ms();
-            // A connect() while we polled replaced the client: its fd was not polled.
-            if (client_.get() == polled && fds[0].fd >= 0 && fds[0].fd == client_->fd())
-                client_->on_poll(fds[0].revents, now, out);
+            const std::int64_t now = platform::monotonic_ms();
+            // A connect() while we polled replaced the client: the revents are
+            // of the old socket (whose fd number the new one may well reuse).
+            if (polled == connection_ && fds[0].fd >= 0) client_->on_poll(fds[0].revents, now, out);
             client_->tick(now, out);
             deliver(out);
         }
