@@ -55,6 +55,7 @@
 #
 # Usage: bench/oneshot.sh [BIN_DIR]   (default build/default/bin: mqchat, mqchatd, libmqchat_auth.so)
 #   env: ROUNDS=5 N=10 SEED=200 COLS=120 ROWS=40 POLL_MS=2 DEADLINE=30 (s, per chat start)
+#        PAIRS="send-noauth send-auth chat-start" (run only some of them)
 #        KEEP=1 (keep the temp dir: logs, stderr of the last runs)
 # Output: a markdown block (machine, load, one table per pair) on stdout;
 # progress on stderr.
@@ -70,6 +71,7 @@ COLS=${COLS:-120}
 ROWS=${ROWS:-40}
 POLL_MS=${POLL_MS:-2}
 DEADLINE=${DEADLINE:-30}
+PAIRS=${PAIRS:-send-noauth send-auth chat-start}  # a subset: e.g. PAIRS=chat-start
 
 for tool in mosquitto mosquitto_pub mosquitto_sub curl tmux python3; do
     command -v "$tool" >/dev/null || { echo "oneshot.sh: $tool not found" >&2; exit 2; }
@@ -449,6 +451,7 @@ EOF
 tables=$tmp/tables.md
 : >"$tables"
 harness() {
+    [[ " $PAIRS " == *" $1 "* ]] || return 0
     env OS_TMP="$tmp" OS_ROUNDS="$ROUNDS" OS_N="$N" OS_TABLES="$tables" OS_MQCHAT="$BIN/mqchat" \
         OS_MOSQUITTO_PUB="$(command -v mosquitto_pub)" OS_CURL="$(command -v curl)" \
         OS_PLAIN_PORT="$plain_port" OS_COUNTER_OUT="$tmp/counter.out" \

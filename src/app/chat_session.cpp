@@ -92,6 +92,7 @@ class ChatSession {
         // a one-line error on a normal terminal, not a flash of the TUI.
         open_room(plan_.room);
         supervisor_.start(model_.room_names());
+        begin_history(plan_.room);  // after the token request: that one decides whether we start
         if (auto code = wait_for_credentials()) return *code;
         try {
             display_ = ports_.display(plan_.color);
@@ -180,9 +181,10 @@ class ChatSession {
                 last_tick_ = after;
                 dirty_ = true;  // countdowns and the token's lifetime move on
             }
-            // A keystroke is echoed at once; everything else waits for the
-            // next frame slot.
-            if (typed_ || (dirty_ && after - last_frame_ >= kFrameMs)) draw(after);
+            // A keystroke and a room's first history are shown at once;
+            // everything else waits for the next frame slot.
+            if (typed_ || first_history_ || (dirty_ && after - last_frame_ >= kFrameMs))
+                draw(after);
         }
     }
 
@@ -194,6 +196,7 @@ class ChatSession {
         last_frame_ = monotonic_now;
         dirty_ = false;
         typed_ = false;
+        first_history_ = false;
         ++frames_;
         perform(model_.after_layout(report));
     }
@@ -217,6 +220,7 @@ class ChatSession {
                 case Action::Kind::join:
                     open_room(a.room);
                     supervisor_.join(a.room);
+                    begin_history(a.room);
                     break;
                 case Action::Kind::part:
                     supervisor_.part(a.room);
@@ -425,6 +429,7 @@ class ChatSession {
 
     void apply(const std::string& room, SyncStep step) {
         if (step.initial_ready) {
+            first_history_ = true;
             for (const auto& m : step.initial)
                 log_.write_message(room, m);
             // The model reads "fewer than asked for" as "nothing older".
@@ -441,6 +446,12 @@ class ChatSession {
         for (auto& r : step.fetch)
             fetch_for_sync(room, std::move(r));
         dirty_ = true;
+    }
+
+    // The newest history while the subscription is still on its way.
+    void begin_history(const std::string& room) {
+        if (auto it = syncs_.find(room); it != syncs_.end())
+            apply(room, it->second.begin(clock_.monotonic_ms()));
     }
 
     void fetch_for_sync(const std::string& room, HistoryRequest r) {
@@ -524,7 +535,8 @@ class ChatSession {
     long frames_ = 0;
     long live_messages_ = 0;
     bool dirty_ = true;
-    bool typed_ = false;  // keys handled since the last frame
+    bool typed_ = false;          // keys handled since the last frame
+    bool first_history_ = false;  // a room's first page came since the last frame
     bool warned_outbox_ = false;
     // Refused messages waiting for the server's word on why.
     struct Refusal {

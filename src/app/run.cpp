@@ -45,11 +45,7 @@ int run(int argc, char** argv) {
             return err->exit_code;
         }
         auto& who = std::get<Access>(access);
-        if (plan.mode == Mode::send) {
-            SessionPorts ports;
-            ports.transport = transport::make_publish_transport;
-            return run_send(plan, who, reporter, signals, ports);
-        }
+        if (plan.mode == Mode::send) return run_send(plan, who, reporter, signals);
         if (plan.mode == Mode::tail) return run_tail(plan, who, reporter, signals);
         return run_chat(plan, who, reporter, signals);
     } catch (const std::exception& e) {

@@ -1,5 +1,5 @@
 // What a session (chat, --send, --tail) talks to besides the server: the MQTT
-// transport and the clocks. Production uses Paho and the system clock; tests
+// transport and the clocks. Production uses the real transport and clock; tests
 // hand in fakes and drive the same loops headless.
 #pragma once
 
@@ -16,7 +16,7 @@ namespace mqchat::app {
 std::unique_ptr<tui::Display> make_terminal_display(bool color);
 
 struct SessionPorts {
-    TransportFactory transport = transport::make_paho_transport;
+    TransportFactory transport = transport::make_transport;
     SupervisorClock clock = SupervisorClock::system();
     std::function<std::unique_ptr<tui::Display>(bool color)> display = make_terminal_display;
     bool require_terminal = true;  // the chat refuses to start without one

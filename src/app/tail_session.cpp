@@ -56,6 +56,8 @@ class TailSession {
         last_activity_ms_ = clock_.monotonic_ms();
         if (plan_.no_follow) return print_history_only();
         supervisor_.start({plan_.room});
+        // History while the subscription is on its way, behind the token request.
+        apply(sync_.begin(clock_.monotonic_ms()));
         for (;;) {
             if (auto code = step()) {
                 supervisor_.close();

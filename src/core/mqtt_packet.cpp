@@ -321,14 +321,17 @@ Decoded decode_puback(const Frame& f) {
     return {a, {}};
 }
 
-Decoded decode_suback(const Frame& f) {
+// SUBACK and UNSUBACK have one shape: a packet id, properties, and one
+// reason code per filter.
+template <typename Ack>
+Decoded decode_sub_ack(const Frame& f, const std::string& name) {
     Reader r(f.body);
-    Suback s;
-    if (!r.u16(s.packet_id)) return fail("truncated SUBACK");
-    if (s.packet_id == 0) return fail("SUBACK packet id 0");
+    Ack s;
+    if (!r.u16(s.packet_id)) return fail("truncated " + name);
+    if (s.packet_id == 0) return fail(name + " packet id 0");
     Properties props;
     if (auto problem = read_properties(r, props); !problem.empty()) return fail(problem);
-    if (r.empty()) return fail("SUBACK without reason codes");
+    if (r.empty()) return fail(name + " without reason codes");
     for (const char c : r.rest())
         s.reasons.push_back(static_cast<std::uint8_t>(c));
     return {std::move(s), {}};
@@ -399,6 +402,14 @@ std::string encode_subscribe(std::uint16_t packet_id, std::string_view filter, s
     return packet(header_of(PacketType::subscribe, 0x02), body);
 }
 
+std::string encode_unsubscribe(std::uint16_t packet_id, std::string_view filter) {
+    std::string body;
+    append_u16(body, packet_id);
+    append_varint(body, 0);  // no properties
+    append_field(body, filter);
+    return packet(header_of(PacketType::unsubscribe, 0x02), body);
+}
+
 std::string encode_publish(const Publish& p) {
     std::string body;
     append_field(body, p.topic);
@@ -453,7 +464,8 @@ Decoded decode(const Frame& f) {
     const auto type = f.type();
     const bool known = type == PacketType::connack || type == PacketType::publish ||
                        type == PacketType::puback || type == PacketType::suback ||
-                       type == PacketType::pingresp || type == PacketType::disconnect;
+                       type == PacketType::unsuback || type == PacketType::pingresp ||
+                       type == PacketType::disconnect;
     if (!known) return fail("unexpected packet type " + std::to_string(f.header >> 4));
     // Only PUBLISH has flags; in the others they are reserved and 0.
     if (type != PacketType::publish && (f.header & 0x0F) != 0)
@@ -466,7 +478,9 @@ Decoded decode(const Frame& f) {
         case PacketType::puback:
             return decode_puback(f);
         case PacketType::suback:
-            return decode_suback(f);
+            return decode_sub_ack<Suback>(f, "SUBACK");
+        case PacketType::unsuback:
+            return decode_sub_ack<Unsuback>(f, "UNSUBACK");
         case PacketType::pingresp:
             if (!f.body.empty()) return fail("PINGRESP with a body");
             return {Pingresp{}, {}};

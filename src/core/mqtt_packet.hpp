@@ -1,4 +1,5 @@
-// The MQTT 5 packets mqchatd's own broker client speaks, as bytes: encoding
+// The MQTT 5 packets mqchat's own broker client speaks (mqchatd's archiver
+// link, and the client's mqtt:// connections), as bytes: encoding
 // of what a client sends, framing and strict decoding of what a server
 // sends. Pure (no sockets), so every byte path is unit tested and fuzzed.
 #pragma once
@@ -66,6 +67,7 @@ std::string encode_connect(const ConnectFields& fields);
 // (a shared subscription must not set no-local).
 std::string encode_subscribe(std::uint16_t packet_id, std::string_view filter, std::uint8_t qos);
 // Without properties.
+std::string encode_unsubscribe(std::uint16_t packet_id, std::string_view filter);
 std::string encode_publish(const Publish& publish);
 std::string encode_puback(std::uint16_t packet_id, std::uint8_t reason = 0);
 std::string encode_pingreq();
@@ -114,6 +116,11 @@ struct Suback {
     std::vector<std::uint8_t> reasons;
 };
 
+struct Unsuback {
+    std::uint16_t packet_id = 0;
+    std::vector<std::uint8_t> reasons;
+};
+
 struct Pingresp {};
 
 struct Disconnect {
@@ -121,7 +128,7 @@ struct Disconnect {
     std::string reason_string;
 };
 
-using Inbound = std::variant<Connack, Publish, Puback, Suback, Pingresp, Disconnect>;
+using Inbound = std::variant<Connack, Publish, Puback, Suback, Unsuback, Pingresp, Disconnect>;
 
 struct Decoded {
     std::optional<Inbound> packet;
@@ -129,7 +136,7 @@ struct Decoded {
 };
 
 // Decodes a packet a server may send a QoS 0/1 client: CONNACK, PUBLISH (QoS
-// 0 or 1), PUBACK, SUBACK, PINGRESP, DISCONNECT. Properties are checked for
+// 0 or 1), PUBACK, SUBACK, UNSUBACK, PINGRESP, DISCONNECT. Properties are checked for
 // their shape and skipped unless listed above. Anything else (other types,
 // reserved flags set, QoS 2, a topic alias, bytes past the end, invalid
 // UTF-8 in strings) is a problem, never an exception.

@@ -25,8 +25,27 @@ void RoomSync::ask(SyncStep& step, HistoryRequest r) {
     step.fetch.push_back(std::move(r));
 }
 
+void RoomSync::start_initial(SyncStep& step, std::int64_t now_ms) {
+    phase_ = Phase::initial;
+    progress_at_ms_ = now_ms;
+    const int first = settings_.initial_lines > 0
+                          ? std::min(settings_.initial_lines, settings_.page)
+                          : 1;  // one message, not shown: where a later gap starts
+    ask(step, request(first, {}, {}));
+}
+
+SyncStep RoomSync::begin(std::int64_t now_ms) {
+    SyncStep step;
+    if (!settings_.has_history || phase_ != Phase::unsubscribed || initial_done_) return step;
+    early_ = true;
+    start_initial(step, now_ms);
+    return step;
+}
+
 SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
     SyncStep step;
+    const bool first_subscription = !subscribed_once_;
+    subscribed_once_ = true;
     if (!settings_.has_history) {
         if (phase_ != Phase::live) {
             phase_ = Phase::live;
@@ -37,16 +56,19 @@ SyncStep RoomSync::on_subscribed(std::int64_t now_ms) {
         }
         return step;
     }
+    if (phase_ == Phase::initial && early_ && first_subscription) {
+        // The newest history went out before this SUBACK: its answer catches up.
+        progress_at_ms_ = now_ms;
+        return step;
+    }
     switch (phase_) {
-        case Phase::unsubscribed: {
-            phase_ = Phase::initial;
-            progress_at_ms_ = now_ms;
-            const int first = settings_.initial_lines > 0
-                                  ? std::min(settings_.initial_lines, settings_.page)
-                                  : 1;  // one message, not shown: where a later gap starts
-            ask(step, request(first, {}, {}));
+        case Phase::unsubscribed:
+            // Shown already (begin()): catch up from it, like after a reconnect.
+            if (initial_done_)
+                catch_up(step, now_ms);
+            else
+                start_initial(step, now_ms);
             break;
-        }
         case Phase::initial:
         case Phase::catching_up:
             // A reconnect while catching up: messages held from the previous
@@ -148,6 +170,18 @@ void RoomSync::on_initial_page(SyncStep& step, std::vector<Message> page, std::i
     step.initial_complete = !full;
     initial_buffer_.clear();
     initial_done_ = true;
+    if (early_) {
+        early_ = false;
+        // Asked before the subscription: what was stored after this answer
+        // and routed before the SUBACK is not in it. The SUBACK catches up
+        // from here; after it came already, that starts now.
+        if (!subscribed_once_) {
+            phase_ = Phase::unsubscribed;
+            return;
+        }
+        catch_up(step, now_ms);
+        return;
+    }
     after_history_end(step, now_ms);
 }
 

@@ -3,7 +3,9 @@
 // when the server's archive lags behind the broker. Pure: it says which
 // history pages to fetch and which messages to show; the caller does the I/O.
 //
-// How: after each SUBACK the room catches up from history, starting after the
+// How: the newest history is asked for at once (begin()), while the
+// subscription is still on its way, so the first screen waits for neither.
+// After each SUBACK the room catches up from history, starting after the
 // newest message shown (the anchor), while live messages are held back. The
 // held messages are the barrier: once history has reached one of them,
 // everything the broker routed before the subscription has been shown, and
@@ -76,6 +78,10 @@ class RoomSync {
   public:
     explicit RoomSync(RoomSyncSettings settings);
 
+    // Asks for the newest history now, before the subscription is confirmed;
+    // the first SUBACK then catches up from the newest message shown, as
+    // every later one does. Without it, the first SUBACK asks for it.
+    SyncStep begin(std::int64_t now_ms);
     // The broker confirmed the subscription (the first time or again).
     SyncStep on_subscribed(std::int64_t now_ms);
     // A live message, decoded.
@@ -98,7 +104,7 @@ class RoomSync {
 
   private:
     enum class Phase {
-        unsubscribed,  // before the first SUBACK
+        unsubscribed,  // before the first SUBACK (the newest history may be shown already)
         initial,       // fetching the newest history
         catching_up,   // fetching history after the anchor, live held back
         live,          // live messages shown as they come
@@ -108,6 +114,7 @@ class RoomSync {
     void ask(SyncStep& step, HistoryRequest r);
     void catch_up(SyncStep& step, std::int64_t now_ms);
     void schedule_retry(std::int64_t now_ms);
+    void start_initial(SyncStep& step, std::int64_t now_ms);
     void on_initial_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms);
     void on_gap_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms);
     void after_history_end(SyncStep& step, std::int64_t now_ms);
@@ -126,6 +133,10 @@ class RoomSync {
         set_aside_;  // held before a reconnect: shown at the end if history lacks them
     std::vector<Message> initial_buffer_;  // newest history collected so far, oldest first
     bool initial_done_ = false;
+    // begin() asked before the subscription: history may lack what was
+    // routed between that answer and the SUBACK, so the SUBACK catches up.
+    bool early_ = false;
+    bool subscribed_once_ = false;
     std::uint64_t next_request_ = 1;
     std::uint64_t outstanding_ = 0;        // the request in flight; 0: none
     int outstanding_limit_ = 0;            // its page size: a shorter answer is the end

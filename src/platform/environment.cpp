@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace mqchat::platform {
@@ -53,6 +54,12 @@ std::string state_home() {
 }
 std::string default_config_path() {
     return config_home() + "/mqchat/config.toml";
+}
+
+std::string own_executable_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : exe.parent_path().string();
 }
 
 std::string login_name() {

@@ -16,6 +16,9 @@ std::string config_home();          // $XDG_CONFIG_HOME or ~/.config
 std::string state_home();           // $XDG_STATE_HOME or ~/.local/state
 std::string default_config_path();  // <config_home>/mqchat/config.toml
 std::string login_name();           // $USER, else the passwd entry, else "anonymous"
+// The directory of the running executable ("" when /proc says nothing):
+// where modules built with it (the broker plugin, the Paho transport) sit.
+std::string own_executable_dir();
 // The kernel's cryptographic random source (getrandom); throws when it fails,
 // never falls back to anything weaker. For message ids, client ids and secrets.
 void random_bytes(std::uint8_t* out, std::size_t size);

@@ -29,14 +29,8 @@ bool executable(const std::filesystem::path& p) {
 #define MQCHAT_PLUGIN_INSTALL_PATH ""
 #endif
 
-std::string own_executable_dir() {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string() : exe.parent_path().string();
-}
-
 std::vector<std::string> own_plugin_candidates() {
-    return plugin_candidates(own_executable_dir(), MQCHAT_PLUGIN_INSTALL_PATH);
+    return plugin_candidates(platform::own_executable_dir(), MQCHAT_PLUGIN_INSTALL_PATH);
 }
 
 }  // namespace

@@ -312,6 +312,8 @@ bool MqttClient::handle(mqtt::Inbound packet, std::int64_t now_ms, std::vector<C
         e.packet_id = suback->packet_id;
         e.reason = suback->reasons.front();
         out.push_back(std::move(e));
+    } else if (auto* unsuback = std::get_if<mqtt::Unsuback>(&packet)) {
+        outstanding_.erase(unsuback->packet_id);  // nothing to report: the filter is gone
     } else if (auto* disconnect = std::get_if<mqtt::Disconnect>(&packet)) {
         drop("the broker disconnected: " +
                  reason_detail(disconnect->reason, disconnect->reason_string),
@@ -428,10 +430,18 @@ std::uint16_t MqttClient::subscribe(std::string_view filter, std::uint8_t qos) {
     return id;
 }
 
-void MqttClient::acknowledge(std::uint16_t packet_id) {
+std::uint16_t MqttClient::unsubscribe(std::string_view filter) {
+    if (state_ != State::connected) return 0;
+    const std::uint16_t id = next_packet_id();
+    send(mqtt::encode_unsubscribe(id, filter));
+    flush();
+    return id;
+}
+
+void MqttClient::acknowledge(std::uint16_t packet_id, bool now) {
     if (state_ != State::connected) return;
     send(mqtt::encode_puback(packet_id));
-    flush();
+    if (now) flush();
 }
 
 }  // namespace mqchat::mqtt

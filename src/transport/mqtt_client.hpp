@@ -6,6 +6,7 @@
 // after its row is committed, which Paho and libmosquitto cannot do (they
 // acknowledge before the application sees the message). No thread of its
 // own and no sleeps: a one-shot send costs a connect and two round trips.
+// The mqchat client uses it for every mqtt:// broker (native_transport.cpp).
 #pragma once
 
 #include <cstdint>
@@ -99,8 +100,12 @@ class MqttClient {
     std::uint16_t publish(std::string_view topic, std::string_view payload);
     // A SUBSCRIBE of one filter; its packet id, or 0 when not connected.
     std::uint16_t subscribe(std::string_view filter, std::uint8_t qos);
-    // The PUBACK of a received QoS 1 PUBLISH.
-    void acknowledge(std::uint16_t packet_id);
+    // An UNSUBSCRIBE of one filter; its packet id, or 0 when not connected.
+    std::uint16_t unsubscribe(std::string_view filter);
+    // The PUBACK of a received QoS 1 PUBLISH. `now`: written at once;
+    // otherwise it waits for the next on_poll() (poll_events() asks for
+    // POLLOUT), so a batch of messages costs one write, not one per message.
+    void acknowledge(std::uint16_t packet_id, bool now = true);
 
   private:
     enum class State { idle, connecting, handshaking, connected, stopped };

@@ -1,5 +1,5 @@
 // The MQTT seam: what the app asks of a broker connection and the events it
-// gets back. The Paho implementation is one adapter; tests can supply fakes.
+// gets back. mqchat's own client and Paho are the adapters; tests supply fakes.
 #pragma once
 
 #include <chrono>
@@ -85,10 +85,11 @@ class MqttTransport {
 
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink);
 
-// For publishing only (--send): mqchat's own client for mqtt:// brokers (no
-// library threads to start and stop, no sleeps), Paho for TLS and
-// WebSockets, chosen at each connect by the URL.
-std::unique_ptr<MqttTransport> make_publish_transport(EventSink sink);
+// The client's transport (chat, --send, --tail): mqchat's own MQTT client
+// for mqtt:// brokers (no library threads to start and stop, no sleeps, one
+// copy per message), Paho for TLS and WebSockets, chosen at each connect by
+// the URL.
+std::unique_ptr<MqttTransport> make_transport(EventSink sink);
 
 // The process ends as soon as its session is over (mqchat's main): a Paho
 // transport then disconnects and leaves its client to the process exit.

@@ -1,7 +1,9 @@
-// The transport --send uses: mqchat's own MQTT client on one I/O thread for
+// The client's transport: mqchat's own MQTT client on one I/O thread for
 // plain mqtt:// brokers, Paho for TLS and WebSockets. Paho's threads start
-// and stop in 100 ms steps, which were most of a one-shot send's time; this
-// client has no sleeps, so a send costs a connect and two round trips.
+// and stop in 100 ms steps (most of a one-shot send's time, and the first
+// 100 ms of every chat and --tail) and it copies each message several times
+// on its way in; this client has no sleeps, so a send costs a connect and
+// two round trips.
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -21,8 +23,15 @@
 namespace mqchat::transport {
 namespace {
 
+// Inbound packets larger than this are refused by the broker on our behalf
+// (we announce it in CONNECT): far above what a chat message may be (a
+// payload over 64 KiB is shown as a one-line notice), low enough that a
+// hostile publisher cannot make us buffer hundreds of megabytes.
+constexpr std::size_t kMaxInboundPacket = 16u << 20;
+
 mqtt::MqttClientSettings client_settings(const ConnectSettings& s) {
     mqtt::MqttClientSettings c;
+    c.max_packet_size = kMaxInboundPacket;
     c.target = mqtt::BrokerTarget::tcp(s.url.host, s.url.port);
     c.connect.client_id = s.client_id;
     c.connect.username = s.username;
@@ -34,9 +43,9 @@ mqtt::MqttClientSettings client_settings(const ConnectSettings& s) {
     return c;
 }
 
-// Publishes over mqchat's own client, driven by one thread that polls its
-// socket and a wake-up eventfd. Publish only: --send never subscribes, and a
-// subscription asked for anyway is refused with an event, not ignored.
+// mqchat's own client, driven by one thread that polls its socket and a
+// wake-up eventfd. Messages received are handed to the sink and only then
+// acknowledged (QoS 1), like Paho does once its callback returns.
 class NativeTransport final : public MqttTransport {
   public:
     explicit NativeTransport(EventSink sink)
@@ -71,17 +80,33 @@ class NativeTransport final : public MqttTransport {
         return number;
     }
 
-    void subscribe(const std::string& topic, int /*qos*/) override {
-        MqttEvent e;
-        e.type = MqttEvent::Type::subscribe_failed;
-        e.topic = topic;
-        e.detail = "this connection publishes only";
-        std::lock_guard lock(mutex_);
-        e.connection = connection_;
-        sink_(std::move(e));
+    void subscribe(const std::string& topic, int qos) override {
+        {
+            std::lock_guard lock(mutex_);
+            const std::uint16_t id =
+                client_ ? client_->subscribe(topic, static_cast<std::uint8_t>(qos)) : 0;
+            if (id == 0) {
+                // Not connected at this instant: the next connection subscribes again.
+                MqttEvent e;
+                e.type = MqttEvent::Type::subscribe_failed;
+                e.topic = topic;
+                e.connection = connection_;
+                e.detail = "not connected";
+                sink_(std::move(e));
+                return;
+            }
+            subscriptions_[id] = topic;
+        }
+        wake();
     }
 
-    void unsubscribe(const std::string& /*topic*/) override {}  // nothing was subscribed
+    void unsubscribe(const std::string& topic) override {
+        {
+            std::lock_guard lock(mutex_);
+            if (client_) client_->unsubscribe(topic);  // not connected: nothing to undo
+        }
+        wake();
+    }
 
     std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
                                          int /*qos: always 1*/) override {
@@ -119,6 +144,7 @@ class NativeTransport final : public MqttTransport {
     }
 
     void return_unanswered() {
+        subscriptions_.clear();
         for (const auto& [id, ticket] : tickets_) {
             MqttEvent e;
             e.type = MqttEvent::Type::publish_failed;
@@ -184,10 +210,17 @@ class NativeTransport final : public MqttTransport {
                     sink_(std::move(out));
                     return_unanswered();
                     continue;
-                case mqtt::ClientEvent::Type::message:
-                    // Nothing is subscribed; a QoS 1 one is still answered.
-                    if (e.message.qos == 1) client_->acknowledge(e.message.packet_id);
+                case mqtt::ClientEvent::Type::message: {
+                    const bool qos1 = e.message.qos == 1;
+                    const std::uint16_t id = e.message.packet_id;
+                    out.type = MqttEvent::Type::message;
+                    out.topic = std::move(e.message.topic);
+                    out.payload = std::move(e.message.payload);
+                    sink_(std::move(out));
+                    // Queued now, written with the rest of the batch.
+                    if (qos1) client_->acknowledge(id, false);
                     continue;
+                }
                 case mqtt::ClientEvent::Type::acked: {
                     const auto it = tickets_.find(e.packet_id);
                     if (it == tickets_.end()) continue;
@@ -198,8 +231,15 @@ class NativeTransport final : public MqttTransport {
                                                 : MqttEvent::Type::published;
                     break;
                 }
-                case mqtt::ClientEvent::Type::subscribed:
-                    continue;  // never asked for
+                case mqtt::ClientEvent::Type::subscribed: {
+                    const auto it = subscriptions_.find(e.packet_id);
+                    if (it == subscriptions_.end()) continue;
+                    out.topic = std::move(it->second);
+                    subscriptions_.erase(it);
+                    out.type = e.reason >= 0x80 ? MqttEvent::Type::subscribe_failed
+                                                : MqttEvent::Type::subscribed;
+                    break;
+                }
             }
             sink_(std::move(out));
         }
@@ -211,7 +251,8 @@ class NativeTransport final : public MqttTransport {
     std::unique_ptr<mqtt::MqttClient> client_;
     std::uint64_t connection_ = 0;
     std::uint64_t last_ticket_ = 0;
-    std::map<std::uint16_t, std::uint64_t> tickets_;  // packet id -> ticket, awaiting PUBACK
+    std::map<std::uint16_t, std::uint64_t> tickets_;      // packet id -> ticket, awaiting PUBACK
+    std::map<std::uint16_t, std::string> subscriptions_;  // packet id -> filter, awaiting SUBACK
     bool stopping_ = false;
     std::thread thread_;  // last: it starts once the rest is there
 };
@@ -222,9 +263,9 @@ class NativeTransport final : public MqttTransport {
 // The inner transports are called without our lock (they call back into us
 // holding theirs); an event that comes before its number is known (a connect
 // failing at once) waits for it.
-class PublishTransport final : public MqttTransport {
+class SchemeTransport final : public MqttTransport {
   public:
-    explicit PublishTransport(EventSink sink) : sink_(std::move(sink)) {}
+    explicit SchemeTransport(EventSink sink) : sink_(std::move(sink)) {}
 
     std::uint64_t connect(const ConnectSettings& settings) override {
         Inner& inner = settings.url.scheme == BrokerUrl::Scheme::mqtt ? native_ : paho_;
@@ -318,8 +359,8 @@ class PublishTransport final : public MqttTransport {
 
 }  // namespace
 
-std::unique_ptr<MqttTransport> make_publish_transport(EventSink sink) {
-    return std::make_unique<PublishTransport>(std::move(sink));
+std::unique_ptr<MqttTransport> make_transport(EventSink sink) {
+    return std::make_unique<SchemeTransport>(std::move(sink));
 }
 
 }  // namespace mqchat::transport

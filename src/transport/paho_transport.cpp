@@ -1,5 +1,7 @@
-// MqttTransport on Paho's C++ async client, MQTT 5. Every Paho callback only
-// turns what happened into an MqttEvent for the sink; nothing here blocks.
+// MqttTransport on Paho's C++ async client, MQTT 5, built as the module
+// libmqchat_paho.so (paho_loader.cpp loads it for TLS and WebSockets). Every
+// Paho callback only turns what happened into an MqttEvent for the sink;
+// nothing here blocks.
 #include <mqtt/async_client.h>
 
 #include <atomic>
@@ -14,8 +16,6 @@ namespace {
 // window far below it, so this only needs to be comfortably large.
 constexpr int kMaxBufferedMessages = 65535;
 constexpr int kDefaultReceiveMaximum = 65535;
-
-std::atomic<bool> ends_with_process{false};
 
 MqttEvent event_of(MqttEvent::Type type, std::uint64_t connection) {
     MqttEvent e;
@@ -45,7 +45,8 @@ std::string first_topic(const mqtt::token& tok) {
 
 class PahoTransport final : public MqttTransport {
   public:
-    explicit PahoTransport(EventSink sink) : sink_(std::move(sink)) {}
+    PahoTransport(EventSink sink, bool ends_with_process)
+        : sink_(std::move(sink)), ends_with_process_(ends_with_process) {}
 
     ~PahoTransport() override {
         try {
@@ -54,7 +55,7 @@ class PahoTransport final : public MqttTransport {
                 if (client_->is_connected())
                     client_->disconnect(0)->wait_for(std::chrono::seconds(1));
                 // The DISCONNECT is out; the process exit ends Paho's threads.
-                if (ends_with_process) (void)client_.release();
+                if (ends_with_process_) (void)client_.release();
             }
         } catch (...) {  // tearing down: nothing left to report to
         }
@@ -244,6 +245,7 @@ class PahoTransport final : public MqttTransport {
     }
 
     EventSink sink_;
+    bool ends_with_process_;
     std::unique_ptr<mqtt::async_client> client_;
     std::string uri_;
     std::string client_id_;
@@ -259,12 +261,10 @@ class PahoTransport final : public MqttTransport {
 
 }  // namespace
 
-void end_paho_with_process() {
-    ends_with_process = true;
-}
-
-std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink) {
-    return std::make_unique<PahoTransport>(std::move(sink));
-}
-
 }  // namespace mqchat::transport
+
+// The module's one export (see paho_loader.cpp); the sink is moved from.
+extern "C" __attribute__((visibility("default"))) mqchat::transport::MqttTransport*
+mqchat_make_paho_transport(mqchat::transport::EventSink* sink, bool ends_with_process) {
+    return new mqchat::transport::PahoTransport(std::move(*sink), ends_with_process);
+}

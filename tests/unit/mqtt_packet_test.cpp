@@ -111,6 +111,8 @@ TEST(MqttEncode, ConnectWithEveryField) {
 TEST(MqttEncode, SmallPackets) {
     EXPECT_EQ(encode_subscribe(3, "a/b", 1),
               bytes({0x82, 0x09, 0x00, 0x03, 0x00, 0x00, 0x03}) + "a/b" + bytes({0x01}));
+    EXPECT_EQ(encode_unsubscribe(4, "a/b"),
+              bytes({0xA2, 0x08, 0x00, 0x04, 0x00, 0x00, 0x03}) + "a/b");
     EXPECT_EQ(encode_puback(0x1234), bytes({0x40, 0x02, 0x12, 0x34}));
     EXPECT_EQ(encode_puback(0x1234, 0x80), bytes({0x40, 0x03, 0x12, 0x34, 0x80}));
     EXPECT_EQ(encode_pingreq(), bytes({0xC0, 0x00}));
@@ -203,6 +205,12 @@ TEST(MqttDecode, AcksPingAndDisconnect) {
     EXPECT_EQ(suback.packet_id, 3);
     EXPECT_EQ(suback.reasons, std::vector<std::uint8_t>{1});
     EXPECT_EQ(problem_of(bytes({0x90, 0x03, 0x00, 0x03, 0x00})), "SUBACK without reason codes");
+
+    const auto unsuback = decoded_as<Unsuback>(bytes({0xB0, 0x04, 0x00, 0x04, 0x00, 0x11}));
+    EXPECT_EQ(unsuback.packet_id, 4);
+    EXPECT_EQ(unsuback.reasons, std::vector<std::uint8_t>{0x11});
+    EXPECT_EQ(problem_of(bytes({0xB0, 0x03, 0x00, 0x04, 0x00})), "UNSUBACK without reason codes");
+    EXPECT_EQ(problem_of(bytes({0xB0, 0x04, 0x00, 0x00, 0x00, 0x00})), "UNSUBACK packet id 0");
 
     decoded_as<Pingresp>(bytes({0xD0, 0x00}));
     EXPECT_EQ(problem_of(bytes({0xD0, 0x01, 0x00})), "PINGRESP with a body");

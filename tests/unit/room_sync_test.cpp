@@ -57,6 +57,7 @@ class Reader {
         if (step.initial_ready) initial_ready = true;
         if (step.initial_complete) initial_complete = true;
     }
+    void begin() { apply(sync.begin(now)); }
     void subscribed() { apply(sync.on_subscribed(now)); }
     void live(const char* id) { apply(sync.on_live(msg(id), now)); }
     // Answers the oldest unanswered request.
@@ -117,6 +118,75 @@ TEST(RoomSync, JoiningShowsTheNewestHistoryThenLive) {
     EXPECT_TRUE(r.requests.empty());
     r.live("e");
     EXPECT_EQ(r.shown, (Ids{"b", "c", "d", "e"}));
+}
+
+// The first screen waits for neither the broker nor the SUBACK: history is
+// shown as soon as it comes, and the SUBACK then fills what was archived
+// meanwhile before any live message is shown.
+TEST(RoomSync, HistoryAskedBeforeTheSubackIsShownAndTheSubackCatchesUp) {
+    Reader r;
+    r.begin();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().limit, 3);
+    r.answer(page({"a", "b", "c"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    EXPECT_TRUE(r.initial_ready);
+    EXPECT_TRUE(r.requests.empty());  // nothing more until the subscription
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "c");
+    r.live("f");  // held: history must reach it first
+    r.answer(page({"d", "e", "f"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f"}));
+    r.live("g");
+    EXPECT_EQ(r.shown.back(), "g");
+    EXPECT_EQ(r.shown.size(), 7U);
+}
+
+// The SUBACK may beat the first page: live messages wait, and the page's
+// answer goes on straight to the catch-up after it.
+TEST(RoomSync, ASubackBeforeTheEarlyPageCatchesUpWhenThePageComes) {
+    Reader r;
+    r.begin();
+    r.subscribed();
+    EXPECT_EQ(r.requests.size(), 1U);  // still only the first page
+    r.live("e");
+    EXPECT_TRUE(r.shown.empty());
+    r.answer(page({"a", "b", "c"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c"}));
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "c");
+    r.answer(page({"d", "e"}));
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e"}));
+    r.live("e");
+    r.live("f");
+    EXPECT_EQ(r.shown, (Ids{"a", "b", "c", "d", "e", "f"}));
+}
+
+// An empty room when history was asked: everything the catch-up finds is new.
+TEST(RoomSync, AnEmptyEarlyPageCatchesUpFromTheNewestPage) {
+    Reader r;
+    r.begin();
+    r.answer({});
+    EXPECT_TRUE(r.initial_ready);
+    EXPECT_TRUE(r.initial_complete);
+    r.subscribed();
+    ASSERT_EQ(r.requests.size(), 1U);
+    EXPECT_EQ(r.next().after, "");
+    r.answer(page({"x"}));
+    EXPECT_EQ(r.shown, (Ids{"x"}));
+}
+
+// Without a server there is no history to ask for early.
+TEST(RoomSync, BeginWithoutHistoryAsksForNothing) {
+    RoomSyncSettings s = settings();
+    s.has_history = false;
+    Reader r(s);
+    r.begin();
+    EXPECT_TRUE(r.requests.empty());
+    r.subscribed();
+    r.live("a");
+    EXPECT_EQ(r.shown, (Ids{"a"}));
 }
 
 TEST(RoomSync, ShortInitialPageMeansTheRoomHasNothingOlder) {
