@@ -166,8 +166,10 @@ void Outbox::compact_if_worthwhile() {
 
 std::string Outbox::add(std::vector<OutgoingMessage> batch, std::int64_t now_ms) {
     const std::string problem = record_added(batch);
-    for (auto& m : batch)
+    for (auto& m : batch) {
         queue_.push_back({std::move(m), now_ms, 0});
+        added_times_.insert(now_ms);
+    }
     return problem;
 }
 
@@ -209,8 +211,10 @@ std::size_t Outbox::adopt(const std::function<bool(const std::string&)>& wanted,
             problems.push_back(problem);
             recorded = false;  // they stay where they were too: a later run sends them again
         }
-        for (auto it = fresh.rbegin(); it != fresh.rend(); ++it)
+        for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
             queue_.push_front({std::move(*it), now_ms, 0});
+            added_times_.insert(now_ms);
+        }
     }
     // Only once they are safely in our journal are they crossed out elsewhere.
     if (recorded) {
@@ -322,7 +326,7 @@ std::optional<OutgoingMessage> Outbox::take(std::uint64_t ticket) {
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
         if (it->ticket != ticket) continue;
         OutgoingMessage m = std::move(it->message);
-        queue_.erase(it);
+        erase(it);
         --in_flight_;
         record_done(m.id);
         return m;
@@ -359,7 +363,7 @@ std::optional<OutgoingMessage> Outbox::withdraw(const std::string& id) {
         if (it->message.id != id) continue;
         if (it->ticket != 0) --in_flight_;
         OutgoingMessage m = std::move(it->message);
-        queue_.erase(it);
+        erase(it);
         record_done(m.id);
         return m;
     }
@@ -372,11 +376,13 @@ bool Outbox::contains(const std::string& id) const {
 }
 
 std::optional<std::int64_t> Outbox::oldest_added_ms() const {
-    if (queue_.empty()) return std::nullopt;
-    std::int64_t oldest = queue_.front().added_ms;
-    for (const auto& e : queue_)
-        oldest = std::min(oldest, e.added_ms);
-    return oldest;
+    if (added_times_.empty()) return std::nullopt;
+    return *added_times_.begin();
+}
+
+void Outbox::erase(std::deque<Entry>::iterator it) {
+    added_times_.erase(added_times_.find(it->added_ms));
+    queue_.erase(it);
 }
 
 }  // namespace mqchat::app

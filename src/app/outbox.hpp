@@ -91,6 +91,7 @@ class Outbox {
     void record_done(const std::string& id);
     void compact_if_worthwhile();
     std::optional<OutgoingMessage> take(std::uint64_t ticket);
+    void erase(std::deque<Entry>::iterator it);
     std::size_t adopt_journal(const std::string& path,
                               const std::function<bool(const std::string&)>& wanted,
                               std::vector<OutgoingMessage>& out, std::vector<Claimed>& claimed,
@@ -106,6 +107,9 @@ class Outbox {
     std::optional<platform::JournalFile> journal_;
     std::string journal_problem_;  // why there is no journal (said once)
     std::deque<Entry> queue_;      // in the order they were written
+    // Every entry's added_ms (adopted ones go in front with a later time):
+    // the oldest without a scan, asked for on every pass of the send loop.
+    std::multiset<std::int64_t> added_times_;
     std::size_t in_flight_ = 0;
     std::size_t done_records_ = 0;  // in our journal, since the last compaction
 };

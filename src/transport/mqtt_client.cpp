@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/broker_url.hpp"
+#include "platform/environment.hpp"
 #include "transport/mqtt_transport.hpp"
 
 namespace mqchat::mqtt {
@@ -96,10 +97,16 @@ void MqttClient::start(std::int64_t now_ms, std::vector<ClientEvent>& out) {
     attempt(now_ms, out);
 }
 
-void MqttClient::stop() {
+void MqttClient::stop(std::int64_t linger_ms) {
     if (state_ == State::connected) {
         send(mqtt::encode_disconnect());
-        flush();
+        const std::int64_t until = platform::monotonic_ms() + linger_ms;
+        while (flush() && !out_.empty()) {
+            const std::int64_t left = until - platform::monotonic_ms();
+            if (left <= 0) break;
+            pollfd p{fd_, POLLOUT, 0};
+            if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+        }
     }
     close_fd(fd_);
     state_ = State::stopped;
@@ -410,7 +417,7 @@ std::uint16_t MqttClient::next_packet_id() {
     return last_packet_id_;
 }
 
-std::uint16_t MqttClient::publish(std::string_view topic, std::string_view payload) {
+std::uint16_t MqttClient::publish(std::string_view topic, std::string_view payload, bool now) {
     if (state_ != State::connected) return 0;
     mqtt::Publish p;
     p.topic = std::string(topic);
@@ -418,7 +425,7 @@ std::uint16_t MqttClient::publish(std::string_view topic, std::string_view paylo
     p.qos = 1;
     p.packet_id = next_packet_id();
     send(mqtt::encode_publish(p));
-    flush();
+    if (now) flush();
     return p.packet_id;
 }
 
@@ -436,6 +443,12 @@ std::uint16_t MqttClient::unsubscribe(std::string_view filter) {
     send(mqtt::encode_unsubscribe(id, filter));
     flush();
     return id;
+}
+
+void MqttClient::send_queued(std::int64_t now_ms, std::vector<ClientEvent>& out) {
+    now_ms_ = now_ms;
+    if (fd_ < 0 || state_ != State::connected) return;
+    if (!flush()) drop("cannot write to the broker: " + write_error_, now_ms, out);
 }
 
 void MqttClient::acknowledge(std::uint16_t packet_id, bool now) {

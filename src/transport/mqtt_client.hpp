@@ -78,8 +78,10 @@ class MqttClient {
 
     // The first attempt, now; later ones follow from tick() by themselves.
     void start(std::int64_t now_ms, std::vector<ClientEvent>& out);
-    // DISCONNECT (best effort) and close; no more attempts.
-    void stop();
+    // DISCONNECT (best effort) and close; no more attempts. Waits up to
+    // `linger_ms` for what is queued (publishes, the DISCONNECT) to be
+    // written, so a DISCONNECT is not cut off behind a half-written packet.
+    void stop(std::int64_t linger_ms = 0);
 
     // For poll(): the socket (-1 while there is none) and the events wanted.
     int fd() const { return fd_; }
@@ -96,16 +98,19 @@ class MqttClient {
     std::uint16_t server_receive_maximum() const { return server_receive_maximum_; }
 
     // A QoS 1 publish; its packet id (answered by an `acked` event), or 0
-    // when not connected.
-    std::uint16_t publish(std::string_view topic, std::string_view payload);
+    // when not connected. `now` false: queued for send_queued(), so that a
+    // batch of publishes costs one write.
+    std::uint16_t publish(std::string_view topic, std::string_view payload, bool now = true);
     // A SUBSCRIBE of one filter; its packet id, or 0 when not connected.
     std::uint16_t subscribe(std::string_view filter, std::uint8_t qos);
     // An UNSUBSCRIBE of one filter; its packet id, or 0 when not connected.
     std::uint16_t unsubscribe(std::string_view filter);
-    // The PUBACK of a received QoS 1 PUBLISH. `now`: written at once;
-    // otherwise it waits for the next on_poll() (poll_events() asks for
-    // POLLOUT), so a batch of messages costs one write, not one per message.
+    // The PUBACK of a received QoS 1 PUBLISH. `now` false: queued for
+    // send_queued(), so a batch of messages costs one write, not one each.
     void acknowledge(std::uint16_t packet_id, bool now = true);
+    // Writes what was queued, as far as the socket takes it now (the rest
+    // when poll() says it is writable).
+    void send_queued(std::int64_t now_ms, std::vector<ClientEvent>& out);
 
   private:
     enum class State { idle, connecting, handshaking, connected, stopped };

@@ -111,21 +111,26 @@ class NativeTransport final : public MqttTransport {
     std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
                                          int /*qos: always 1*/) override {
         std::optional<std::uint64_t> ticket;
+        bool first = false;
         {
             std::lock_guard lock(mutex_);
             if (!client_ || !client_->connected()) return std::nullopt;
-            const std::uint16_t id = client_->publish(topic, payload);
+            // Queued, not written: the I/O thread writes all that came since
+            // it last looked in one go, and is woken once for them.
+            const std::uint16_t id = client_->publish(topic, payload, false);
             if (id == 0) return std::nullopt;
             ticket = ++last_ticket_;
             tickets_[id] = *ticket;
+            first = !queued_;
+            queued_ = true;
         }
-        wake();  // what the socket did not take goes out when it is writable
+        if (first) wake();
         return ticket;
     }
 
-    void disconnect(std::chrono::milliseconds /*timeout*/) override {
+    void disconnect(std::chrono::milliseconds timeout) override {
         std::lock_guard lock(mutex_);
-        end_connection();
+        end_connection(timeout.count());
     }
 
   private:
@@ -136,9 +141,9 @@ class NativeTransport final : public MqttTransport {
 
     // DISCONNECT (best effort) and close; publishes still waiting for their
     // PUBACK are handed back, to be sent again on the next connection.
-    void end_connection() {
+    void end_connection(std::int64_t linger_ms = 0) {
         if (!client_) return;
-        client_->stop();
+        client_->stop(linger_ms);
         client_.reset();
         return_unanswered();
     }
@@ -177,6 +182,7 @@ class NativeTransport final : public MqttTransport {
             }
             std::lock_guard lock(mutex_);
             if (stopping_) return;
+            queued_ = false;  // what is queued now goes out below
             if (!client_) continue;
             std::vector<mqtt::ClientEvent> out;
             const std::int64_t now = platform::monotonic_ms();
@@ -184,6 +190,12 @@ class NativeTransport final : public MqttTransport {
             // of the old socket (whose fd number the new one may well reuse).
             if (polled == connection_ && fds[0].fd >= 0) client_->on_poll(fds[0].revents, now, out);
             client_->tick(now, out);
+            deliver(out);
+            // Publishes queued by the app and the acknowledgements of the
+            // messages just delivered: one write for all of them.
+            if (!client_) continue;
+            out.clear();
+            client_->send_queued(now, out);
             deliver(out);
         }
     }
@@ -253,6 +265,7 @@ class NativeTransport final : public MqttTransport {
     std::uint64_t last_ticket_ = 0;
     std::map<std::uint16_t, std::uint64_t> tickets_;      // packet id -> ticket, awaiting PUBACK
     std::map<std::uint16_t, std::string> subscriptions_;  // packet id -> filter, awaiting SUBACK
+    bool queued_ = false;  // publishes wait for the I/O thread, which was woken for them
     bool stopping_ = false;
     std::thread thread_;  // last: it starts once the rest is there
 };
@@ -281,7 +294,14 @@ class SchemeTransport final : public MqttTransport {
     }
 
     void subscribe(const std::string& topic, int qos) override {
-        if (active_) active_->transport->subscribe(topic, qos);
+        if (active_) return active_->transport->subscribe(topic, qos);
+        MqttEvent e;  // never connected: nothing to subscribe on
+        e.type = MqttEvent::Type::subscribe_failed;
+        e.topic = topic;
+        e.detail = "not connected";
+        std::lock_guard lock(mutex_);
+        e.connection = connection_;
+        sink_(std::move(e));
     }
     void unsubscribe(const std::string& topic) override {
         if (active_) active_->transport->unsubscribe(topic);
@@ -324,7 +344,12 @@ class SchemeTransport final : public MqttTransport {
             inner.tickets.erase(it);
         } else {
             const auto it = inner.connections.find(e.connection);
-            if (it == inner.connections.end()) return false;
+            if (it == inner.connections.end()) {
+                // Numbers only grow: one below a number already known never
+                // will be (an event of no connect() of ours): dropped.
+                return !inner.connections.empty() &&
+                       e.connection < inner.connections.rbegin()->first;
+            }
             e.connection = it->second;
         }
         sink_(std::move(e));

@@ -71,6 +71,7 @@ class PahoTransport final : public MqttTransport {
             client_ = std::make_unique<mqtt::async_client>(uri, s.client_id, create);
         }
         const std::uint64_t connection = ++connection_;
+        last_connect_ = connection;
         install_callbacks(connection);
         options_ = build_options(s);
         try {
@@ -86,9 +87,13 @@ class PahoTransport final : public MqttTransport {
 
     void subscribe(const std::string& topic, int qos) override {
         try {
+            if (!client_ || !client_->is_connected())
+                throw mqtt::exception(MQTTASYNC_DISCONNECTED, "not connected");
             client_->subscribe(topic, qos, context_of(connection_), subscribe_listener_);
         } catch (const mqtt::exception& ex) {
-            MqttEvent e = event_of(MqttEvent::Type::subscribe_failed, connection_);
+            // Stamped with the last connect()'s number, which the caller knows
+            // (disconnect() moves connection_ on to a number it never returns).
+            MqttEvent e = event_of(MqttEvent::Type::subscribe_failed, last_connect_);
             e.topic = topic;
             e.return_code = ex.get_return_code();
             e.detail = ex.what();
@@ -106,6 +111,9 @@ class PahoTransport final : public MqttTransport {
 
     std::optional<std::uint64_t> publish(const std::string& topic, const std::string& payload,
                                          int qos) override {
+        // Paho would queue it while disconnected (send-while-disconnected is
+        // on with a buffer); the caller keeps it instead, as the contract says.
+        if (!client_ || !client_->is_connected()) return std::nullopt;
         const std::uint64_t ticket = ++last_ticket;
         try {
             auto msg = mqtt::make_message(topic, payload, qos, false);
@@ -207,6 +215,7 @@ class PahoTransport final : public MqttTransport {
         const std::uint64_t connection = number_of(tok);
         if (!ok) {
             MqttEvent e = failure_of(MqttEvent::Type::connect_failed, tok, connection);
+            e.detail = mqtt::exception::error_str(e.return_code);
             // Paho 1.3.12 hands an MQTT 5 CONNACK refusal over as the return
             // code (0x88 -> 136), not as the reason code.
             if (e.reason_code == 0 && e.return_code >= 0x80 && e.return_code <= 0xFF)
@@ -251,7 +260,8 @@ class PahoTransport final : public MqttTransport {
     std::string client_id_;
     mqtt::connect_options options_;  // built once per connect: copies can drop properties
     std::atomic<int> receive_maximum_{kDefaultReceiveMaximum};
-    std::uint64_t connection_ = 0;  // the current connect()'s number
+    std::uint64_t connection_ = 0;    // the current connect()'s number
+    std::uint64_t last_connect_ = 0;  // the number the last connect() returned
     // Process-wide, so tickets of a replaced client never match a new one's.
     static inline std::atomic<std::uint64_t> last_ticket{0};
     Listener connect_listener_{*this, &PahoTransport::on_connect_done};
