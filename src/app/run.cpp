@@ -48,6 +48,9 @@ int run(int argc, char** argv) {
         if (plan.mode == Mode::send) return run_send(plan, who, reporter, signals);
         if (plan.mode == Mode::tail) return run_tail(plan, who, reporter, signals);
         return run_chat(plan, who, reporter, signals);
+    } catch (const transport::TransportUnavailable& e) {
+        Reporter(0).error("broker", e.what());
+        return to_int(ExitCode::config);
     } catch (const std::exception& e) {
         Reporter(0).error("unexpected error", e.what());
     } catch (...) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "core/broker_url.hpp"
@@ -83,7 +84,16 @@ class MqttTransport {
     virtual void disconnect(std::chrono::milliseconds timeout) = 0;
 };
 
+// Paho's transport, from the module libmqchat_paho.so (paho_loader.cpp);
+// throws TransportUnavailable when the module cannot be found or loaded.
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink);
+
+// An installation problem, not a network one: the one-line text says what
+// is missing and where it was looked for.
+class TransportUnavailable : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 // The client's transport (chat, --send, --tail): mqchat's own MQTT client
 // for mqtt:// brokers (no library threads to start and stop, no sleeps, one

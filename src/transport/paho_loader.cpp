@@ -33,11 +33,17 @@ struct Module {
 
 std::vector<std::string> module_candidates() {
     std::vector<std::string> out;
-    if (const std::string dir = platform::own_executable_dir(); !dir.empty())
-        out.push_back((std::filesystem::path(dir) / kModuleName).string());
-    const std::string installed = MQCHAT_PAHO_INSTALL_PATH;
-    if (!installed.empty() && std::find(out.begin(), out.end(), installed) == out.end())
-        out.push_back(installed);
+    const auto add = [&out](const std::filesystem::path& p) {
+        const std::string text = p.lexically_normal().string();
+        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+    };
+    // The build tree (beside the binary), a relocated install (PREFIX/bin
+    // and PREFIX/lib/mqchat), then where this build installs it.
+    if (const std::string dir = platform::own_executable_dir(); !dir.empty()) {
+        add(std::filesystem::path(dir) / kModuleName);
+        add(std::filesystem::path(dir) / ".." / "lib" / "mqchat" / kModuleName);
+    }
+    if (const std::string installed = MQCHAT_PAHO_INSTALL_PATH; !installed.empty()) add(installed);
     return out;
 }
 
@@ -71,7 +77,7 @@ void end_paho_with_process() {
 
 std::unique_ptr<MqttTransport> make_paho_transport(EventSink sink) {
     static const Module module = load_module();  // once, thread-safe
-    if (!module.factory) throw std::runtime_error(module.problem);
+    if (!module.factory) throw TransportUnavailable(module.problem);
     return std::unique_ptr<MqttTransport>(module.factory(&sink, ends_with_process.load()));
 }
 

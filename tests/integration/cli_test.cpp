@@ -92,6 +92,35 @@ TEST(Cli, DefaultConfigComesFromXdgConfigHome) {
     EXPECT_NE(sub.payloads().at(0).find("\"user\":\"xdg\""), std::string::npos);
 }
 
+// A binary copied without libmqchat_paho.so still sends to plain brokers
+// (they need neither Paho nor the module); a TLS or WebSocket URL is an
+// installation problem, said in one line with where it looked: exit 3.
+TEST(Cli, WithoutThePahoModuleOnlyTlsAndWebSocketsFail) {
+    if (std::filesystem::exists(MQCHAT_PAHO_INSTALL_PATH))
+        GTEST_SKIP() << "an installed " << MQCHAT_PAHO_INSTALL_PATH << " would be found";
+    Mosquitto broker;
+    TempDir dir;
+    const std::string lone = dir.path() + "/mqchat";
+    std::filesystem::copy_file(mqchat_bin(), lone);
+    std::filesystem::permissions(lone, std::filesystem::perms::owner_all);
+    const ProcessOptions env{{"XDG_STATE_HOME=" + dir.path() + "/state"}, false};
+    Subscriber sub(broker, "chat/general/messages");
+    auto plain = run(
+        {lone, "general", "--no-auth", "--broker", broker.url(), "--user", "u", "--send", "plain"},
+        "", env);
+    EXPECT_EQ(plain.status, 0) << plain.err;
+    EXPECT_TRUE(sub.wait_for_count(1));
+    auto tls = run({lone, "general", "--no-auth", "--broker", "mqtts://127.0.0.1:1", "--user", "u",
+                    "--send", "over tls", "-W", "5"},
+                   "", env);
+    EXPECT_EQ(tls.status, 3) << tls.err;
+    EXPECT_NE(tls.err.find("need libmqchat_paho.so, which is in none of: " + dir.path() +
+                           "/libmqchat_paho.so"),
+              std::string::npos)
+        << tls.err;
+    EXPECT_EQ(std::count(tls.err.begin(), tls.err.end(), '\n'), 1) << tls.err;
+}
+
 TEST(Cli, HelpAndVersion) {
     auto help = run({mqchat_bin(), "--help"});
     EXPECT_EQ(help.status, 0);
