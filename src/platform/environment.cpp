@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -60,6 +61,22 @@ std::string own_executable_dir() {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     return ec ? std::string() : exe.parent_path().string();
+}
+
+std::vector<std::string> module_candidates(const std::string& exe_dir, const std::string& file_name,
+                                           const std::string& installed_path) {
+    std::vector<std::string> out;
+    const auto add = [&out](const std::filesystem::path& p) {
+        const std::string text = p.lexically_normal().string();
+        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+    };
+    if (!exe_dir.empty()) {
+        const std::filesystem::path dir(exe_dir);
+        add(dir / file_name);
+        add(dir / ".." / "lib" / "mqchat" / file_name);
+    }
+    if (!installed_path.empty()) add(installed_path);
+    return out;
 }
 
 std::string login_name() {

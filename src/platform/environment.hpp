@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mqchat::platform {
 
@@ -19,6 +20,12 @@ std::string login_name();           // $USER, else the passwd entry, else "anony
 // The directory of the running executable ("" when /proc says nothing):
 // where modules built with it (the broker plugin, the Paho transport) sit.
 std::string own_executable_dir();
+// Where a module shipped with the binaries may be, in the order to try:
+// beside the executable in `exe_dir` (the build tree), in a relocated
+// install's exe_dir/../lib/mqchat, then at `installed_path` (this build's
+// install prefix). Empty arguments are skipped; no duplicates.
+std::vector<std::string> module_candidates(const std::string& exe_dir, const std::string& file_name,
+                                           const std::string& installed_path);
 // The kernel's cryptographic random source (getrandom); throws when it fails,
 // never falls back to anything weaker. For message ids, client ids and secrets.
 void random_bytes(std::uint8_t* out, std::size_t size);

@@ -81,18 +81,7 @@ std::string mosquitto_conf(const BrokerConfig& c) {
 
 std::vector<std::string> plugin_candidates(const std::string& exe_dir,
                                            const std::string& installed_path) {
-    std::vector<std::string> out;
-    const auto add = [&out](const std::filesystem::path& p) {
-        const std::string text = p.lexically_normal().string();
-        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
-    };
-    if (!exe_dir.empty()) {
-        const std::filesystem::path dir(exe_dir);
-        add(dir / kPluginFileName);
-        add(dir / ".." / "lib" / "mqchat" / kPluginFileName);
-    }
-    if (!installed_path.empty()) add(installed_path);
-    return out;
+    return platform::module_candidates(exe_dir, kPluginFileName, installed_path);
 }
 
 std::string default_plugin_path() {

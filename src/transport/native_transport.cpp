@@ -29,6 +29,17 @@ namespace {
 // hostile publisher cannot make us buffer hundreds of megabytes.
 constexpr std::size_t kMaxInboundPacket = 16u << 20;
 
+// The answer to a subscribe() with no connection to send it on: the next
+// connection subscribes again.
+MqttEvent not_subscribed(const std::string& topic, std::uint64_t connection) {
+    MqttEvent e;
+    e.type = MqttEvent::Type::subscribe_failed;
+    e.topic = topic;
+    e.connection = connection;
+    e.detail = "not connected";
+    return e;
+}
+
 mqtt::MqttClientSettings client_settings(const ConnectSettings& s) {
     mqtt::MqttClientSettings c;
     c.max_packet_size = kMaxInboundPacket;
@@ -85,16 +96,7 @@ class NativeTransport final : public MqttTransport {
             std::lock_guard lock(mutex_);
             const std::uint16_t id =
                 client_ ? client_->subscribe(topic, static_cast<std::uint8_t>(qos)) : 0;
-            if (id == 0) {
-                // Not connected at this instant: the next connection subscribes again.
-                MqttEvent e;
-                e.type = MqttEvent::Type::subscribe_failed;
-                e.topic = topic;
-                e.connection = connection_;
-                e.detail = "not connected";
-                sink_(std::move(e));
-                return;
-            }
+            if (id == 0) return sink_(not_subscribed(topic, connection_));
             subscriptions_[id] = topic;
         }
         wake();
@@ -295,13 +297,8 @@ class SchemeTransport final : public MqttTransport {
 
     void subscribe(const std::string& topic, int qos) override {
         if (active_) return active_->transport->subscribe(topic, qos);
-        MqttEvent e;  // never connected: nothing to subscribe on
-        e.type = MqttEvent::Type::subscribe_failed;
-        e.topic = topic;
-        e.detail = "not connected";
-        std::lock_guard lock(mutex_);
-        e.connection = connection_;
-        sink_(std::move(e));
+        std::lock_guard lock(mutex_);  // never connected: nothing to subscribe on
+        sink_(not_subscribed(topic, connection_));
     }
     void unsubscribe(const std::string& topic) override {
         if (active_) active_->transport->unsubscribe(topic);

@@ -4,7 +4,6 @@
 // for plain mqtt:// connections, which mqchat's own client serves.
 #include <dlfcn.h>
 
-#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <stdexcept>
@@ -31,26 +30,11 @@ struct Module {
     std::string problem;  // when factory is null: why, one line
 };
 
-std::vector<std::string> module_candidates() {
-    std::vector<std::string> out;
-    const auto add = [&out](const std::filesystem::path& p) {
-        const std::string text = p.lexically_normal().string();
-        if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
-    };
-    // The build tree (beside the binary), a relocated install (PREFIX/bin
-    // and PREFIX/lib/mqchat), then where this build installs it.
-    if (const std::string dir = platform::own_executable_dir(); !dir.empty()) {
-        add(std::filesystem::path(dir) / kModuleName);
-        add(std::filesystem::path(dir) / ".." / "lib" / "mqchat" / kModuleName);
-    }
-    if (const std::string installed = MQCHAT_PAHO_INSTALL_PATH; !installed.empty()) add(installed);
-    return out;
-}
-
 Module load_module() {
     Module m;
     std::string tried;
-    for (const auto& path : module_candidates()) {
+    for (const auto& path : platform::module_candidates(platform::own_executable_dir(), kModuleName,
+                                                        MQCHAT_PAHO_INSTALL_PATH)) {
         tried += (tried.empty() ? "" : ", ") + path;
         if (!std::filesystem::exists(path)) continue;
         // Never closed: Paho's threads may outlive the last transport.
