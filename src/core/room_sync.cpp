@@ -25,13 +25,15 @@ void RoomSync::ask(SyncStep& step, HistoryRequest r) {
     step.fetch.push_back(std::move(r));
 }
 
+int RoomSync::first_page_limit() const {
+    // With no lines wanted, one message, not shown: where a later gap starts.
+    return settings_.initial_lines > 0 ? std::min(settings_.initial_lines, settings_.page) : 1;
+}
+
 void RoomSync::start_initial(SyncStep& step, std::int64_t now_ms) {
     phase_ = Phase::initial;
     progress_at_ms_ = now_ms;
-    const int first = settings_.initial_lines > 0
-                          ? std::min(settings_.initial_lines, settings_.page)
-                          : 1;  // one message, not shown: where a later gap starts
-    ask(step, request(first, {}, {}));
+    ask(step, request(first_page_limit(), {}, {}));
 }
 
 SyncStep RoomSync::begin(std::int64_t now_ms) {
@@ -278,9 +280,7 @@ SyncStep RoomSync::on_history_failed(std::uint64_t request_id, HistoryFailure wh
     retry_ = request(outstanding_limit_, {}, fallback_ ? std::string() : anchor_);
     if (phase_ == Phase::initial) {
         initial_buffer_.clear();  // start the newest pages again
-        retry_ = request(
-            settings_.initial_lines > 0 ? std::min(settings_.initial_lines, settings_.page) : 1, {},
-            {});
+        retry_ = request(first_page_limit(), {}, {});
     }
     retry_at_ms_ = now_ms + retry_delay_ms_;
     return step;

@@ -114,6 +114,7 @@ class RoomSync {
     void ask(SyncStep& step, HistoryRequest r);
     void catch_up(SyncStep& step, std::int64_t now_ms);
     void schedule_retry(std::int64_t now_ms);
+    int first_page_limit() const;
     void start_initial(SyncStep& step, std::int64_t now_ms);
     void on_initial_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms);
     void on_gap_page(SyncStep& step, std::vector<Message> page, std::int64_t now_ms);
